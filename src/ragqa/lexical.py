@@ -42,10 +42,14 @@ def tokenize(text: str, lang: str | None = None) -> list[str]:
     return stemmer.stemWords(words) if stemmer else words
 
 
+@lru_cache(maxsize=1 << 18)
+def _term_id(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8")) & (N_FEATURES - 1)
+
+
 def term_ids(terms: list[str]) -> np.ndarray:
-    """Stable hashed ids of terms (CRC32 folded to HASH_BITS)."""
-    return np.fromiter((zlib.crc32(t.encode("utf-8")) & (N_FEATURES - 1) for t in terms),
-                       dtype=np.int64, count=len(terms))
+    """Stable hashed ids of terms (CRC32 folded to HASH_BITS; memoised: a corpus repeats its terms)."""
+    return np.fromiter(map(_term_id, terms), dtype=np.int64, count=len(terms))
 
 
 def term_frequencies(texts: list[str]) -> sp.csr_matrix:

@@ -57,15 +57,8 @@ def _top(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
 
 
 def dense_candidates(snapshot: Snapshot, query_vector: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:
-    """Best chunk rows by inner product with the query."""
-    if snapshot.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if mask is None:
-        _, ids = snapshot.dense.search(query_vector.reshape(1, -1), min(n, snapshot.size))
-        return ids[0][ids[0] >= 0].astype(np.int64)
-    rows = np.flatnonzero(mask)
-    scores = snapshot.vectors[rows] @ query_vector
-    return _top(scores, rows, n)
+    """Best chunk rows by inner product with the query (exact or HNSW, see `ragqa.dense_index`)."""
+    return snapshot.dense.search(query_vector, n, mask)
 
 
 def lexical_candidates(scores: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:

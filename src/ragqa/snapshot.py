@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 import scipy.sparse as sp
 
+from .dense_index import DenseIndex, SegmentRows
 from .lexical import N_FEATURES, LexicalIndex
 from .store.manifest import Manifest
 from .store.segment import read_chunks, read_terms, read_vectors
@@ -32,8 +32,8 @@ class Snapshot:
     transcript_codes: np.ndarray  # int32 per chunk: position of its transcript in `transcript_order`
     speaker_keys: np.ndarray  # object array of lower-cased speakers, for filters
     transcript_order: list[str]
-    vectors: np.ndarray
-    dense: faiss.Index
+    vectors: np.ndarray  # memory-mapped from the segment file when one segment holds every live chunk
+    dense: DenseIndex
     lexical: LexicalIndex
 
     @property
@@ -47,6 +47,7 @@ class Snapshot:
         cols: dict[str, list] = {k: [] for k in ("id", "transcript_id", "turns", "speaker", "text", "start", "end")}
         vector_parts: list[np.ndarray] = []
         term_parts: list[sp.csr_matrix] = []
+        segment_rows: list[SegmentRows] = []
         for record in manifest.segments:
             rows = read_chunks(index_dir, record)
             keep = np.fromiter((r["transcript_id"] in live for r in rows), dtype=bool, count=len(rows))
@@ -56,16 +57,18 @@ class Snapshot:
                 if k:
                     for key in cols:
                         cols[key].append(r[key])
+            segment_rows.append(SegmentRows(record, keep))
             vectors = read_vectors(index_dir, record, manifest.dim)
             vector_parts.append(np.asarray(vectors[keep] if not keep.all() else vectors))
             terms = read_terms(index_dir, record)
             term_parts.append(terms[keep] if not keep.all() else terms)
-        vectors = (np.ascontiguousarray(np.vstack(vector_parts), dtype=np.float32) if vector_parts
-                   else np.zeros((0, manifest.dim), dtype=np.float32))
+        if len(vector_parts) == 1 and vector_parts[0].flags.c_contiguous:
+            vectors = vector_parts[0]  # no copy: pages are read on demand and shared between processes
+        else:
+            vectors = (np.ascontiguousarray(np.vstack(vector_parts), dtype=np.float32) if vector_parts
+                       else np.zeros((0, manifest.dim), dtype=np.float32))
         terms = sp.vstack(term_parts).tocsr() if term_parts else sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-        dense = faiss.IndexFlatIP(manifest.dim)
-        if len(vectors):
-            dense.add(vectors)
+        dense = DenseIndex.open(index_dir, segment_rows, vectors, manifest.dim)
         order = sorted(live)
         position = {tid: i for i, tid in enumerate(order)}
         return cls(

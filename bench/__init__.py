@@ -1,0 +1,1 @@
+"""ragqa benchmarks: one script per figure, each printing a table (`python -m bench [--quick]`)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .language import detect_language
+from .lexical import strip_markup
 from .settings import ChunkSettings
 from .types import NARRATION, Chunk, Transcript, Turn
 
@@ -58,6 +60,7 @@ def _tagged(turn: Turn, text: str | None = None) -> str:
 def chunk_transcript(transcript: Transcript, settings: ChunkSettings) -> list[Chunk]:
     """Chunks of one transcript, in turn order, with stable ids `<transcript>:<turn>:<piece>`."""
     turns = [t for t in transcript.turns if t.text.strip()]
+    lang = detect_language(" ".join(t.text for t in turns[:40])[:3000])
     groups: list[list[Turn]] = []  # anchor turn followed by the short turns riding along
     for turn in turns:
         if groups and _words(turn.text) < settings.min_words:
@@ -80,6 +83,7 @@ def chunk_transcript(transcript: Transcript, settings: ChunkSettings) -> list[Ch
             context_after = [_tagged(t) for t in after] if last else []
             embed_text = "\n".join(_truncate(c) for c in context_before) + ("\n" if context_before else "")
             embed_text += text + ("\n" if context_after else "") + "\n".join(_truncate(c) for c in context_after)
+            embed_text = strip_markup(embed_text)
             starts = [t.start for t in own if t.start is not None]
             ends = [t.end for t in own if t.end is not None]
             chunks.append(Chunk(
@@ -91,6 +95,7 @@ def chunk_transcript(transcript: Transcript, settings: ChunkSettings) -> list[Ch
                 embed_text=embed_text,
                 start=min(starts) if starts else None,
                 end=max(ends) if ends else None,
+                lang=lang,
             ))
     return chunks
 

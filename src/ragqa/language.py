@@ -1,38 +1,43 @@
-"""Cheap language identification (stopwords + script) for stemming and answer language."""
+"""Cheap language identification by stopword share (+ script), for stemming, the BM25 language gate
+and the answer language."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from bm25s import stopwords as _bm25s_stopwords
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
-STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the of and to in is that it was for on are with as be this have what who how did does when "
-                    "why which they we you he she at by from not or but about said say were has".split()),
-    "it": frozenset("il lo la le gli di del della dei delle che e è un una per con non sono ha hanno nel nella "
-                    "come quale quali quanto quando chi cosa perché ai al alla alle su tra anche sulla dal".split()),
-    "ru": frozenset("и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее "
-                    "мне было вот от меня о из ему теперь когда ли если уже или ни быть был нет это какой "
-                    "какая какие сколько кто где почему".split()),
-    "fr": frozenset("le la les de des du et est un une que qui pour dans en pas sur au aux avec ce cette "
-                    "sont ont quel quelle combien pourquoi où".split()),
-    "de": frozenset("der die das und ist nicht ein eine zu den von mit sich des auf für im dem wie was wer "
-                    "wann warum welche hat sind".split()),
-    "es": frozenset("el la los las de del y es un una que en por con no para se lo como qué cuál cuándo "
-                    "quién dónde son ha al".split()),
-}
-
 STEMMER_NAMES = {"en": "english", "it": "italian", "ru": "russian", "fr": "french", "de": "german",
                  "es": "spanish"}
+_LISTS = {"en": "STOPWORDS_EN", "it": "STOPWORDS_ITALIAN", "ru": "STOPWORDS_RUSSIAN", "fr": "STOPWORDS_FRENCH",
+          "de": "STOPWORDS_GERMAN", "es": "STOPWORDS_SPANISH"}
+# question words that the stopword lists lack but that mark a question's language well
+_EXTRA = {"en": "what who how when why which whom", "it": "quanto quanta quanti quale quali quando chi cosa "
+          "come perché dove", "ru": "какова каков какой какая какие сколько кто где когда почему",
+          "fr": "quel quelle combien pourquoi où", "de": "wie wann warum welche wer", "es": "qué cuál cuándo "
+          "quién dónde cuánto"}
+STOPWORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(getattr(_bm25s_stopwords, name)) | frozenset(_EXTRA[lang].split())
+    for lang, name in _LISTS.items()
+}
+
+
+@lru_cache(maxsize=4096)
+def query_language(text: str) -> str | None:
+    """The language of `text` by stopword share over its first 3,000 characters, or None when no
+    stopword of any known language occurs (a keyword query such as "Rosatom 7591")."""
+    words = [w.lower() for w in _WORD.findall(text[:3000])]
+    if not words:
+        return None
+    if sum(1 for w in words if "\u0400" <= w[0] <= "\u04ff") * 2 > len(words):
+        return "ru"
+    shares = {lang: sum(1 for w in words if w in stop) for lang, stop in STOPWORDS.items()}
+    best = max(shares, key=lambda lang: (shares[lang], lang == "en"))
+    return best if shares[best] > 0 else None
 
 
 def detect_language(text: str, default: str = "en") -> str:
     """Best-guess ISO 639-1 code among en/it/ru/fr/de/es; `default` when there is no evidence."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    if not words:
-        return default
-    cyrillic = sum(1 for w in words if "\u0400" <= w[0] <= "\u04ff")
-    if cyrillic * 2 > len(words):
-        return "ru"
-    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in STOPWORDS.items() if lang != "ru"}
-    best = max(counts, key=lambda lang: (counts[lang], lang == default))
-    return best if counts[best] > 0 else default
+    return query_language(text) or default

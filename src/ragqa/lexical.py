@@ -29,6 +29,11 @@ def _stemmer(lang: str) -> Stemmer.Stemmer | None:
     return Stemmer.Stemmer(name) if name else None
 
 
+def strip_markup(text: str) -> str:
+    """Text without transcription markup such as `{disfmarker}` or `{vocalsound}` (QMSum)."""
+    return " ".join(_MARKUP.sub(" ", text).split()) if "{" in text or "<" in text else text
+
+
 def _words(text: str, lang: str) -> list[str]:
     stop = STOPWORDS.get(lang, frozenset())
     return [w for w in _TOKEN.findall(_MARKUP.sub(" ", text).lower()) if w not in stop]
@@ -52,13 +57,14 @@ def term_ids(terms: list[str]) -> np.ndarray:
     return np.fromiter(map(_term_id, terms), dtype=np.int64, count=len(terms))
 
 
-def term_frequencies(texts: list[str]) -> sp.csr_matrix:
-    """Sparse chunks x N_FEATURES matrix of raw term counts."""
+def term_frequencies(texts: list[str], langs: list[str | None] | None = None) -> sp.csr_matrix:
+    """Sparse chunks x N_FEATURES matrix of raw term counts (each text stemmed in its language,
+    detected where `langs` does not say)."""
     indptr = [0]
     indices: list[np.ndarray] = []
     counts: list[np.ndarray] = []
-    for text in texts:
-        ids, cnt = np.unique(term_ids(tokenize(text)), return_counts=True)
+    for i, text in enumerate(texts):
+        ids, cnt = np.unique(term_ids(tokenize(text, langs[i] if langs else None)), return_counts=True)
         indices.append(ids)
         counts.append(cnt)
         indptr.append(indptr[-1] + len(ids))
@@ -71,10 +77,10 @@ def term_frequencies(texts: list[str]) -> sp.csr_matrix:
     return matrix
 
 
-def query_term_ids(query: str) -> np.ndarray:
+def query_term_ids(query: str, lang: str | None = None) -> np.ndarray:
     """Hashed terms of a query under every supported stemmer: documents were stemmed in their own
     language, and a short query ("università") gives too little evidence to know which one."""
-    words = _words(query, detect_language(query))
+    words = _words(query, lang or detect_language(query))
     terms = {t for lang in STEMMER_NAMES for t in _stemmer(lang).stemWords(words)}
     return np.unique(term_ids(sorted(terms)))
 
@@ -99,9 +105,9 @@ class LexicalIndex:
         weights = sp.csc_matrix((w.astype(np.float32), (coo.row, coo.col)), shape=tf.shape)
         return cls(weights=weights)
 
-    def scores(self, query: str) -> np.ndarray:
+    def scores(self, query: str, lang: str | None = None) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros where no term matches)."""
-        ids = query_term_ids(query)
+        ids = query_term_ids(query, lang)
         if len(ids) == 0 or self.weights.shape[0] == 0:
             return np.zeros(self.weights.shape[0], dtype=np.float32)
         return np.asarray(self.weights[:, ids].sum(axis=1), dtype=np.float32).ravel()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .language import query_language
+from .query_analysis import speakers_named, topic_text
 from .settings import RetrievalSettings
 from .snapshot import Snapshot
 from .types import Hit
@@ -66,23 +68,108 @@ def lexical_candidates(scores: np.ndarray, mask: np.ndarray | None, n: int) -> n
     return _top(scores[rows], rows, n)
 
 
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """(s - mean) / std over the candidates; zeros when the scores are constant."""
+    s = np.asarray(scores, dtype=np.float64)
+    sd = float(s.std())
+    return (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
+
+
+def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_weight: float, lexical_ok: np.ndarray) -> np.ndarray:
+    """Weighted sum of z-normalised BM25 and dense scores. Where the chunk's language is not the
+    question's (`lexical_ok` False), BM25 is noise and the dense score stands alone (language gate)."""
+    d = zscore(dense)
+    if not lexical_ok.any():
+        return d
+    b = np.zeros_like(d)
+    b[lexical_ok] = zscore(lexical[lexical_ok])
+    return np.where(lexical_ok, lexical_weight * b + (1 - lexical_weight) * d, d)
+
+
+def smooth(scores: np.ndarray, words: np.ndarray, owner: np.ndarray, settings: RetrievalSettings,
+           max_neighbours: int = 10) -> np.ndarray:
+    """Add the scores of nearby chunks of the same transcript (chunks in source order), weighted by
+    their distance in words: talk about a topic comes in stretches, so a chunk inside a relevant
+    stretch outranks an isolated keyword hit."""
+    centre = np.cumsum(words) - words / 2.0
+    out = settings.smoothing_self_weight * scores
+    for j in range(1, min(max_neighbours, len(scores) - 1) + 1):
+        dist = centre[j:] - centre[:-j]
+        near = (owner[j:] == owner[:-j]) & (dist <= settings.smoothing_reach_words)
+        w = np.where(near, 0.5 ** (dist / settings.smoothing_half_words), 0.0)
+        out[j:] += w * scores[:-j]
+        out[:-j] += w * scores[j:]
+    return out
+
+
+def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int) -> np.ndarray:
+    """Per candidate: how well its transcript matches as a whole (sum of the transcript's `top` best
+    candidate scores, z-normalised across transcripts)."""
+    codes, local = np.unique(owner, return_inverse=True)
+    order = np.lexsort((-scores, local))
+    grouped = local[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = rank < top
+    totals = np.bincount(grouped[keep], weights=scores[order][keep], minlength=len(codes))
+    return zscore(totals)[local]
+
+
+ALL_ROWS_MAX = 20_000  # a filter that keeps this few chunks scores all of them (no candidate cut)
+
+
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,
            settings: RetrievalSettings) -> list[Hit]:
-    """The k best chunks for `query` under `filters`, fused by reciprocal rank."""
+    """The k best chunks for `query` under `filters` (measured in docs/quality.md):
+    BM25 (question framing words dropped) and dense candidates, z-score fusion with a language gate,
+    a boost for speakers the question names, then neighbour smoothing inside one transcript or a
+    transcript prior across many."""
     if snapshot.size == 0 or k <= 0 or not query.strip():
         return []
     mask = filter_mask(snapshot, filters)
-    fused: dict[int, float] = {}
-    if settings.mode in ("hybrid", "dense"):
-        qv = embedder.embed_queries([query])[0]
-        for rank, row in enumerate(dense_candidates(snapshot, qv, mask, settings.candidates)):
-            fused[int(row)] = fused.get(int(row), 0.0) + settings.dense_weight / (settings.rrf_k + rank + 1)
-    if settings.mode in ("hybrid", "lexical"):
-        scores = snapshot.lexical.scores(query)
-        for rank, row in enumerate(lexical_candidates(scores, mask, settings.candidates)):
-            fused[int(row)] = fused.get(int(row), 0.0) + settings.lexical_weight / (settings.rrf_k + rank + 1)
-    best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    return [make_hit(snapshot, row, score) for row, score in best]
+    lang = query_language(query)
+    use_dense = settings.mode in ("hybrid", "dense")
+    use_lexical = settings.mode in ("hybrid", "lexical")
+    qv = embedder.embed_queries([query])[0] if use_dense else None
+    lexical_all = snapshot.lexical.scores(topic_text(query, lang), lang) if use_lexical else None
+    if mask is not None and int(mask.sum()) <= ALL_ROWS_MAX:
+        rows = np.flatnonzero(mask)
+    else:
+        parts = []
+        if qv is not None:
+            parts.append(dense_candidates(snapshot, qv, mask, settings.candidates))
+        if lexical_all is not None:
+            parts.append(lexical_candidates(lexical_all, mask, settings.candidates))
+        rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    if len(rows) == 0:
+        return []
+    dense = np.asarray(snapshot.vectors[rows] @ qv, dtype=np.float64) if qv is not None else None
+    lexical = lexical_all[rows].astype(np.float64) if lexical_all is not None else None
+    if dense is not None and lexical is not None:
+        langs = snapshot.langs[rows]
+        ok = np.ones(len(rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in langs])
+        scores = fuse(lexical, dense, settings.lexical_weight, ok)
+    else:
+        scores = zscore(dense if dense is not None else lexical)
+        if lexical is not None:
+            keep = lexical > 0  # lexical-only search returns only chunks that share a term
+            rows, scores = rows[keep], scores[keep]
+            if len(rows) == 0:
+                return []
+    if settings.speaker_boost:
+        speakers = [snapshot.speakers[r] for r in rows]
+        named = speakers_named(query, sorted(set(speakers)))
+        if named:
+            scores = scores + settings.speaker_boost * np.fromiter((s in named for s in speakers), dtype=float,
+                                                                   count=len(rows))
+    owner = snapshot.transcript_codes[rows]
+    if filters.transcript is not None:
+        scores = smooth(scores, snapshot.word_counts[rows], owner, settings)
+    elif settings.transcript_prior_weight and len(np.unique(owner)) > 1:
+        scores = scores + settings.transcript_prior_weight * transcript_prior(scores, owner,
+                                                                             settings.transcript_prior_top)
+    best = np.lexsort((rows, -scores))[:k]
+    return [make_hit(snapshot, int(rows[i]), float(scores[i])) for i in best]
 
 
 def make_hit(snapshot: Snapshot, row: int, score: float) -> Hit:

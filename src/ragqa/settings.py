@@ -38,9 +38,9 @@ class EmbedderSettings(BaseModel):
 class ChunkSettings(BaseModel):
     """How turns become chunks (see docs/quality.md for the measurements behind the defaults)."""
 
-    max_words: int = 120  # a longer turn is split at sentence bounds
+    max_words: int = 60  # a longer turn is split at sentence bounds
     min_words: int = 4  # a shorter turn rides along with the chunk before it
-    context_turns: int = 1  # neighbouring turns added to the embedded text (not to the cited text)
+    context_turns: int = 0  # neighbouring turns added to the embedded text (not to the cited text)
 
 
 class RetrievalSettings(BaseModel):
@@ -48,10 +48,14 @@ class RetrievalSettings(BaseModel):
 
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     k: int = 10
-    candidates: int = 100  # per retriever, before fusion
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    candidates: int = 300  # per retriever, before fusion
+    lexical_weight: float = 0.5  # BM25's share in the z-score fusion (dense gets the rest)
+    speaker_boost: float = 0.5  # added (in z units) to chunks of a speaker the question names
+    smoothing_reach_words: float = 130.0  # within one transcript: neighbours this close share their scores
+    smoothing_half_words: float = 50.0  # ... with weight halving every this many words
+    smoothing_self_weight: float = 2.0
+    transcript_prior_weight: float = 0.5  # corpus-wide: prefer chunks of transcripts that match as a whole
+    transcript_prior_top: int = 10  # a transcript's match = sum of its best this-many candidate scores
 
 
 class LLMSettings(BaseModel):

@@ -31,6 +31,8 @@ class Snapshot:
     ends: list[float | None]
     transcript_codes: np.ndarray  # int32 per chunk: position of its transcript in `transcript_order`
     speaker_keys: np.ndarray  # object array of lower-cased speakers, for filters
+    langs: np.ndarray  # object array: language of each chunk's transcript (None if unknown)
+    word_counts: np.ndarray  # float64 words per chunk, for neighbour smoothing
     transcript_order: list[str]
     vectors: np.ndarray  # memory-mapped from the segment file when one segment holds every live chunk
     dense: DenseIndex
@@ -44,7 +46,8 @@ class Snapshot:
     def load(cls, index_dir: Path, manifest: Manifest) -> "Snapshot":
         """Read every segment the manifest names, keeping chunks of live transcripts only."""
         live = set(manifest.transcripts)
-        cols: dict[str, list] = {k: [] for k in ("id", "transcript_id", "turns", "speaker", "text", "start", "end")}
+        cols: dict[str, list] = {k: [] for k in ("id", "transcript_id", "turns", "speaker", "text", "start", "end",
+                                                       "lang")}
         vector_parts: list[np.ndarray] = []
         term_parts: list[sp.csr_matrix] = []
         segment_rows: list[SegmentRows] = []
@@ -56,7 +59,7 @@ class Snapshot:
             for r, k in zip(rows, keep):
                 if k:
                     for key in cols:
-                        cols[key].append(r[key])
+                        cols[key].append(r.get(key))
             segment_rows.append(SegmentRows(record, keep))
             vectors = read_vectors(index_dir, record, manifest.dim)
             vector_parts.append(np.asarray(vectors[keep] if not keep.all() else vectors))
@@ -78,6 +81,9 @@ class Snapshot:
             transcript_codes=np.fromiter((position[t] for t in cols["transcript_id"]), dtype=np.int32,
                                          count=len(cols["transcript_id"])),
             speaker_keys=np.array([s.casefold() for s in cols["speaker"]], dtype=object),
+            langs=np.array(cols["lang"], dtype=object),
+            word_counts=np.fromiter((len(t.split()) for t in cols["text"]), dtype=np.float64,
+                                    count=len(cols["text"])),
             transcript_order=order,
             vectors=vectors, dense=dense, lexical=LexicalIndex.from_frequencies(terms),
         )

@@ -73,6 +73,7 @@ class Chunk:
     embed_text: str
     start: float | None = None
     end: float | None = None
+    lang: str | None = None  # language of the transcript (ISO 639-1), for stemming and the BM25 gate
 
 
 @dataclass(frozen=True)

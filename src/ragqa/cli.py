@@ -47,8 +47,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _report_problems(report) -> None:
+    """One line per problem, naming the file (and line); each message says what was skipped."""
     for problem in report.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -66,7 +67,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     stats = index.stats()
     print(f"index {settings.index_dir}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
           f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
-          f"{len(report.removed)} removed, {len(report.problems)} files skipped)")
+          f"{len(report.removed)} removed, {len(report.problems)} problems in the sources)")
     return 0
 
 
@@ -80,7 +81,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     finally:
         close()
     _report_problems(report)
-    print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, skipped {len(report.problems)}; "
+    print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, {len(report.problems)} problems; "
           f"index now holds {index.stats()['transcripts']} transcripts")
     return 0
 
@@ -155,20 +156,18 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .index import load_index
+    from .index import diagnose
 
     settings = _settings(args)
-    try:
-        index = load_index(settings.index_dir, settings=settings)
-        problems = index.verify()
-    except RagqaError as exc:
-        problems = [str(exc)]
+    problems = diagnose(settings.index_dir, settings=settings)
     if problems:
         for p in problems:
             print(f"problem: {p}")
-        print(f"rebuild with: ragqa build SOURCES --index {settings.index_dir}")
+        print(f"rebuild with: ragqa build SOURCES --index {settings.index_dir}  (SOURCES: the transcript files or "
+              f"folders; transcripts in damaged segments are re-embedded, the others are kept)")
         return 1
-    print(f"{settings.index_dir}: ok ({index.stats()['chunks']} chunks, every file matches its checksum)")
+    print(f"{settings.index_dir}: ok (every file matches its size and checksum, and it loads with the configured "
+          f"encoder)")
     return 0
 
 
@@ -254,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except RagqaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder ragqa could not read or write, named in the message
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
+import shutil
 import uuid
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,11 +22,13 @@ from .runtime import configure_threads
 from .settings import Settings, load_settings
 from .snapshot import Snapshot
 from .store.lock import write_lock
+from .store.files import remove_temp_files
 from .store.manifest import MANIFEST_NAME, Manifest, TranscriptRecord
 from .store.segment import check_segment, remove_unreferenced, write_segment, read_turns
 from .types import Chunk, Hit, SourceProblem, Transcript, Turn
 
 Progress = Callable[[int, int], None]  # (done, total) chunks embedded
+_READ_ATTEMPTS = 5  # reads of an index that other processes keep committing to
 EMBED_BATCH = 256
 
 
@@ -63,11 +66,11 @@ class Index:
     """A persisted index of transcripts. Thread-safe: searches run on an immutable snapshot that
     writers replace atomically."""
 
-    def __init__(self, path: Path, settings: Settings, manifest: Manifest) -> None:
+    def __init__(self, path: Path, settings: Settings, snapshot: Snapshot) -> None:
         configure_threads(settings.threads)
         self.path = path
         self.settings = settings
-        self._snapshot = Snapshot.load(path, manifest)
+        self._snapshot = snapshot
         self._embedder: Embedder | None = None
         self.last_report: BuildReport | None = None  # what the build that returned this Index did
 
@@ -117,11 +120,33 @@ class Index:
         return sorted({s for r in self.manifest.transcripts.values() for s in r.speakers}, key=str.casefold)
 
     def turns(self, transcript_id: str) -> list[Turn]:
-        """All turns of an indexed transcript, in source order."""
-        record = self.manifest.transcripts.get(transcript_id)
+        """All turns of an indexed transcript, in source order. When another process has replaced the
+        transcript since this Index was read (its old segment is gone), the newest generation is read."""
+        try:
+            return self._turns(transcript_id)
+        except IndexFormatError:
+            if not self.reload():
+                raise
+            return self._turns(transcript_id)
+
+    def reload(self) -> bool:
+        """Switch to the newest generation on disk if another process committed one; True if it did."""
+        if Manifest.load(self.path) == self.manifest:
+            return False
+        snapshot = _read_generation(self.path)
+        old, new = self.manifest, snapshot.manifest
+        if (old.embedder, old.dim, old.chunking) != (new.embedder, new.dim, new.chunking):
+            raise IndexFormatError(f"{self.path}: rebuilt with another encoder or chunking by another process; "
+                                   f"open it again")
+        self._snapshot = snapshot
+        return True
+
+    def _turns(self, transcript_id: str) -> list[Turn]:
+        manifest = self.manifest
+        record = manifest.transcripts.get(transcript_id)
         if record is None:
             raise RagqaError(f"{transcript_id}: no such transcript in {self.path}")
-        segment = next(s for s in self.manifest.segments if s.name == record.segment)
+        segment = next(s for s in manifest.segments if s.name == record.segment)
         rows = read_turns(self.path, segment, transcript_id) or []
         return [Turn(**row) for row in rows]
 
@@ -129,13 +154,6 @@ class Index:
         m = self.manifest
         return {"transcripts": len(m.transcripts), "turns": sum(r.n_turns for r in m.transcripts.values()),
                 "chunks": self._snapshot.size, "embedder": m.embedder, "dim": m.dim, "generation": m.generation}
-
-    def verify(self) -> list[str]:
-        """Problems found by checking every index file against the manifest's sizes and checksums."""
-        problems: list[str] = []
-        for segment in self.manifest.segments:
-            problems.extend(check_segment(self.path, segment, full=True))
-        return problems
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, sources: Sequence[str | Path], progress: Progress | None = None,
@@ -163,7 +181,7 @@ class Index:
                force: bool = False) -> BuildReport:
         report = BuildReport(problems=list(problems))
         if strict and problems:
-            raise RagqaError("nothing changed (--strict): " + "; ".join(str(p) for p in problems))
+            raise _strict_failure(problems)
         with write_lock(self.path):
             current = Manifest.load(self.path) if (self.path / MANIFEST_NAME).exists() else self.manifest
             new_manifest = commit_changes(self.path, current, self.settings, self.embedder, transcripts, remove,
@@ -171,6 +189,11 @@ class Index:
             if new_manifest is not current:
                 self._snapshot = Snapshot.load(self.path, new_manifest)
         return report
+
+
+def _strict_failure(problems: Sequence[SourceProblem]) -> RagqaError:
+    listed = "\n".join(f"  {p}" for p in problems)
+    return RagqaError(f"nothing changed (--strict): {len(problems)} problem(s) in the sources:\n{listed}")
 
 
 def _empty_manifest(settings: Settings, embedder: Embedder) -> Manifest:
@@ -199,6 +222,7 @@ def commit_changes(index_dir: Path, current: Manifest, settings: Settings, embed
                    progress: Progress | None, force: bool) -> Manifest:
     """Write a segment for new/changed transcripts and commit a new manifest. Returns `current` when
     nothing changed. Caller holds the write lock."""
+    committed = current  # what the folder holds until the new manifest replaces it
     if not _compatible(current, settings, embedder):
         if not replace_all:
             raise IndexFormatError(
@@ -226,9 +250,11 @@ def commit_changes(index_dir: Path, current: Manifest, settings: Settings, embed
     if incoming:
         chunks = [c for t in incoming for c in chunk_transcript(t, settings.chunking)]
         vectors = embed_chunks(embedder, chunks, progress)
-        terms = term_frequencies([c.text for c in chunks]) if chunks else sp.csr_matrix((0, 1))
+        terms = (term_frequencies([c.text for c in chunks], [c.lang for c in chunks]) if chunks
+                 else sp.csr_matrix((0, 1)))
         name = f"seg-{current.generation + 1:06d}-{uuid.uuid4().hex[:8]}"
-        segment = write_segment(index_dir, name, chunks, vectors, terms, incoming)
+        with _unchanged_on_failure(index_dir, committed):
+            segment = write_segment(index_dir, name, chunks, vectors, terms, incoming)
         segments.append(segment)
         per_transcript: dict[str, int] = {}
         for c in chunks:
@@ -241,15 +267,40 @@ def commit_changes(index_dir: Path, current: Manifest, settings: Settings, embed
         report.added = [t.id for t in incoming]
         report.chunks_embedded = len(chunks)
     if not incoming and not report.removed and current.generation > 0:
+        _tidy(index_dir, current)
         return current
     live_segments = {r.segment for r in records.values()}
     new_manifest = Manifest(
         embedder=embedder.model_id, embedder_config=settings.embedder.model_dump(mode="json"), dim=embedder.dim,
         chunking=settings.chunking.model_dump(mode="json"), generation=current.generation + 1,
         segments=[s for s in segments if s.name in live_segments], transcripts=records)
-    new_manifest.save(index_dir)
-    remove_unreferenced(index_dir, {s.name for s in new_manifest.segments})
+    with _unchanged_on_failure(index_dir, committed):
+        new_manifest.save(index_dir)
+    _tidy(index_dir, new_manifest)
     return new_manifest
+
+
+@contextmanager
+def _unchanged_on_failure(index_dir: Path, committed: Manifest) -> Iterator[None]:
+    """Turn a failed write before the commit (a full disk, a read-only folder) into a clear error,
+    removing what was written for it so the space is given back."""
+    try:
+        yield
+    except OSError as exc:
+        _tidy(index_dir, committed)
+        # numpy reports a short write without errno: the disk is full or a file-size limit was hit
+        reason = exc.strerror or f"a write was cut short ({exc}): disk full or file-size limit"
+        free = shutil.disk_usage(index_dir).free / 1e6
+        raise RagqaError(f"{index_dir}: could not write the index ({reason}; {free:.1f} MB free on its disk); "
+                         f"the index is unchanged. Free some disk space (or fix the folder's permissions) and "
+                         f"run the command again.") from exc
+
+
+def _tidy(index_dir: Path, manifest: Manifest) -> None:
+    """Delete what interrupted writes left: segments and manifest temp files that `manifest` does not
+    name. Caller holds the write lock, so no other writer is mid-way."""
+    remove_unreferenced(index_dir, {s.name for s in manifest.segments})
+    remove_temp_files(index_dir / MANIFEST_NAME)
 
 
 def _resolve_settings(settings: Settings | None) -> Settings:
@@ -264,7 +315,7 @@ def build_index(sources: Sequence[str | Path], index_dir: str | Path = "index", 
 
     loaded = load_sources(list(sources))
     if strict and loaded.problems:
-        raise RagqaError("nothing changed (--strict): " + "; ".join(str(p) for p in loaded.problems))
+        raise _strict_failure(loaded.problems)
     return build_from_transcripts(loaded.transcripts, index_dir, settings=settings, progress=progress,
                                   force=force, problems=loaded.problems)
 
@@ -279,15 +330,43 @@ def build_from_transcripts(transcripts: Sequence[Transcript], index_dir: str | P
     report = BuildReport(problems=list(problems))
     with write_lock(path):
         try:
-            current = Manifest.load(path)
+            current = _reembed_damaged(path, Manifest.load(path))
         except IndexFormatError:
             current = _empty_manifest(settings, embedder)
         manifest = commit_changes(path, current, settings, embedder, list(transcripts), set(), True, report,
                                   progress, force)
-    index = Index(path, settings, manifest)
+        index = Index(path, settings, Snapshot.load(path, manifest))  # under the lock: its files stay
     index._embedder = embedder
     index.last_report = report
     return index
+
+
+def _reembed_damaged(index_dir: Path, manifest: Manifest) -> Manifest:
+    """`manifest` with the transcripts of segments whose files fail their size or checksum marked as
+    changed, so a build re-embeds them and drops those segments (a rebuild repairs a damaged index)."""
+    damaged = {s.name for s in manifest.segments if check_segment(index_dir, s, full=True)}
+    if not damaged:
+        return manifest
+    records = {tid: replace(r, content_hash="") if r.segment in damaged else r
+               for tid, r in manifest.transcripts.items()}
+    return replace(manifest, transcripts=records)
+
+
+def diagnose(index_dir: str | Path = "index", settings: Settings | None = None) -> list[str]:
+    """What is wrong with the index at `index_dir` (empty when nothing is): the manifest, every file
+    against its recorded size and sha256, and whether it loads and matches the configured encoder."""
+    path = Path(index_dir)
+    try:
+        manifest = Manifest.load(path)
+    except IndexFormatError as exc:
+        return [str(exc)]
+    problems = [p for s in manifest.segments for p in check_segment(path, s, full=True)]
+    if not problems:
+        try:
+            load_index(path, settings).embedder
+        except RagqaError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def load_index(index_dir: str | Path = "index", settings: Settings | None = None) -> Index:
@@ -295,12 +374,8 @@ def load_index(index_dir: str | Path = "index", settings: Settings | None = None
     explicit ones that differ are refused with a message saying how to rebuild."""
     settings = _resolve_settings(settings)
     path = Path(index_dir)
-    manifest = Manifest.load(path)
-    problems = [p for s in manifest.segments for p in check_segment(path, s)]
-    if problems:
-        raise IndexFormatError(f"{path}: index is damaged: " + "; ".join(problems)
-                               + f". Run `ragqa doctor --index {path}`, then rebuild with: "
-                               f"ragqa build SOURCES --index {path}")
+    snapshot = _read_generation(path)
+    manifest = snapshot.manifest
     if "embedder" not in settings.model_fields_set:
         settings = settings.merged(embedder=manifest.embedder_config)
     elif settings.embedder.model_dump(mode="json") != manifest.embedder_config:
@@ -310,4 +385,23 @@ def load_index(index_dir: str | Path = "index", settings: Settings | None = None
             f"ragqa build SOURCES --index {path}")
     if "chunking" not in settings.model_fields_set:
         settings = settings.merged(chunking=manifest.chunking)
-    return Index(path, settings, manifest)
+    return Index(path, settings, snapshot)
+
+
+def _read_generation(path: Path) -> Snapshot:
+    """A snapshot of the committed generation. A writer in another process may commit meanwhile and
+    delete segments its manifest no longer names; then the newer generation is read instead of the
+    index being reported as damaged."""
+    for _ in range(_READ_ATTEMPTS):
+        manifest = Manifest.load(path)
+        try:
+            problems = [p for s in manifest.segments for p in check_segment(path, s)]
+            if problems:
+                raise IndexFormatError(f"{path}: index is damaged: " + "; ".join(problems)
+                                       + f". Run `ragqa doctor --index {path}`, then rebuild with: "
+                                         f"ragqa build SOURCES --index {path}")
+            return Snapshot.load(path, manifest)
+        except IndexFormatError:
+            if Manifest.load(path) == manifest:
+                raise
+    raise IndexFormatError(f"{path}: the index changed {_READ_ATTEMPTS} times while it was being read; try again")

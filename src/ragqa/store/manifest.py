@@ -1,6 +1,7 @@
 """The index manifest: what is in the index and how it was built. Its atomic rename is the commit."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,6 +12,10 @@ from .files import write_atomic
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+
+
+def _dump(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
 @dataclass
@@ -52,7 +57,10 @@ class Manifest:
     transcripts: dict[str, TranscriptRecord] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        """The manifest as JSON, with a `checksum` field: the sha256 of the same JSON without it."""
+        body = asdict(self)
+        body["checksum"] = hashlib.sha256(_dump(body)).hexdigest()
+        return _dump(body)
 
     def save(self, index_dir: Path) -> None:
         write_atomic(index_dir / MANIFEST_NAME, self.to_json())
@@ -66,6 +74,11 @@ class Manifest:
                 f"build one with: ragqa build SOURCES --index {index_dir}")
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
+            checksum = raw.pop("checksum", None)  # absent in manifests written before it was added
+            if checksum is not None and hashlib.sha256(_dump(raw)).hexdigest() != checksum:
+                raise IndexFormatError(
+                    f"{path}: checksum differs from the manifest's content (file altered or corrupt); "
+                    f"rebuild with: ragqa build SOURCES --index {index_dir}")
             version = raw.get("format_version")
             if version != FORMAT_VERSION:
                 raise IndexFormatError(

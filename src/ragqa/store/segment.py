@@ -1,9 +1,12 @@
 """Immutable segment folders: the chunks, vectors and term counts of one batch of transcripts."""
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,19 +24,32 @@ CHUNKS_FILE, VECTORS_FILE, TERMS_FILE, TURNS_FILE = "chunks.jsonl", "vectors.npy
 
 def write_segment(index_dir: Path, name: str, chunks: list[Chunk], vectors: np.ndarray,
                   term_counts: sp.csr_matrix, transcripts: list[Transcript]) -> SegmentRecord:
-    """Write a complete, fsynced segment folder and return its record (not yet committed)."""
+    """Write a complete, fsynced segment folder and return its record (not yet committed). A write
+    that fails (a full disk) removes what it wrote."""
     root = index_dir / SEGMENTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{name}.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    try:
+        files = _write_files(tmp, chunks, vectors, term_counts, transcripts)
+        os.replace(tmp, root / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(root)
+    return SegmentRecord(name=name, n_chunks=len(chunks), files=files)
+
+
+def _write_files(tmp: Path, chunks: list[Chunk], vectors: np.ndarray, term_counts: sp.csr_matrix,
+                 transcripts: list[Transcript]) -> dict[str, list]:
+    """Write and fsync a segment's files into the folder `tmp`; returns file name -> [size, sha256]."""
     tmp.mkdir()
     with open(tmp / CHUNKS_FILE, "w", encoding="utf-8") as fh:
         for chunk in chunks:
             row = {"id": chunk.id, "transcript_id": chunk.transcript_id, "turns": list(chunk.turns),
-                   "speaker": chunk.speaker, "text": chunk.text, "start": chunk.start, "end": chunk.end}
+                   "speaker": chunk.speaker, "text": chunk.text, "start": chunk.start, "end": chunk.end,
+                   "lang": chunk.lang}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(tmp / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
+    save_vectors(tmp / VECTORS_FILE, vectors)
     sp.save_npz(tmp / TERMS_FILE, term_counts.tocsr(), compressed=False)
     with open(tmp / TURNS_FILE, "w", encoding="utf-8") as fh:
         for transcript in transcripts:
@@ -44,10 +60,16 @@ def write_segment(index_dir: Path, name: str, chunks: list[Chunk], vectors: np.n
         fsync_file(tmp / fname)
         files[fname] = [os.path.getsize(tmp / fname), sha256_file(tmp / fname)]
     fsync_dir(tmp)
-    final = root / name
-    os.replace(tmp, final)
-    fsync_dir(root)
-    return SegmentRecord(name=name, n_chunks=len(chunks), files=files)
+    return files
+
+
+def save_vectors(path: Path, vectors: np.ndarray) -> None:
+    """`np.save` through Python's file writes. numpy's own `tofile` path can lose the last short write
+    without an error (seen with a file-size limit), which would commit a truncated vectors file."""
+    array = np.ascontiguousarray(vectors, dtype=np.float32)
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(array))
+        fh.write(array)
 
 
 def check_segment(index_dir: Path, record: SegmentRecord, full: bool = False) -> list[str]:
@@ -65,15 +87,30 @@ def check_segment(index_dir: Path, record: SegmentRecord, full: bool = False) ->
     return problems
 
 
-def read_chunks(index_dir: Path, record: SegmentRecord) -> list[dict]:
-    path = index_dir / SEGMENTS_DIR / record.name / CHUNKS_FILE
+def _read_verified(index_dir: Path, record: SegmentRecord, fname: str) -> tuple[Path, bytes]:
+    """A file that loading reads whole anyway, checked against the manifest's sha256 (one pass over
+    bytes already in memory), so an altered docstore never serves text the index did not write."""
+    path = index_dir / SEGMENTS_DIR / record.name / fname
     try:
-        with open(path, encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh]
-    except (OSError, ValueError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc.strerror or exc}); "
+                               f"run `ragqa doctor --index {index_dir}`") from exc
+    if hashlib.sha256(data).hexdigest() != record.files[fname][1]:
+        raise IndexFormatError(f"{path}: checksum differs from the manifest (file altered or corrupt); "
+                               f"run `ragqa doctor --index {index_dir}`")
+    return path, data
+
+
+def read_chunks(index_dir: Path, record: SegmentRecord) -> list[dict]:
+    path, data = _read_verified(index_dir, record, CHUNKS_FILE)
+    try:  # split on "\n" only: chunk text may hold U+2028 and other characters str.splitlines() splits on
+        rows = [json.loads(line) for line in data.split(b"\n") if line]
+    except ValueError as exc:
         raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
     if len(rows) != record.n_chunks:
-        raise IndexFormatError(f"{path}: {len(rows)} chunks, manifest says {record.n_chunks}")
+        raise IndexFormatError(f"{path}: {len(rows)} chunks, manifest says {record.n_chunks}; "
+                               f"run `ragqa doctor --index {index_dir}`")
     return rows
 
 
@@ -84,25 +121,29 @@ def read_vectors(index_dir: Path, record: SegmentRecord, dim: int) -> np.ndarray
     except (OSError, ValueError) as exc:
         raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
     if vectors.shape != (record.n_chunks, dim):
-        raise IndexFormatError(f"{path}: shape {vectors.shape}, expected ({record.n_chunks}, {dim})")
+        raise IndexFormatError(f"{path}: shape {vectors.shape}, expected ({record.n_chunks}, {dim}); "
+                               f"run `ragqa doctor --index {index_dir}`")
     return vectors
 
 
 def read_terms(index_dir: Path, record: SegmentRecord) -> sp.csr_matrix:
-    path = index_dir / SEGMENTS_DIR / record.name / TERMS_FILE
+    path, data = _read_verified(index_dir, record, TERMS_FILE)
     try:
-        return sp.load_npz(path).tocsr()
-    except (OSError, ValueError) as exc:
+        return sp.load_npz(io.BytesIO(data)).tocsr()
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
 
 
 def read_turns(index_dir: Path, record: SegmentRecord, transcript_id: str) -> list[dict] | None:
     path = index_dir / SEGMENTS_DIR / record.name / TURNS_FILE
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["id"] == transcript_id:
-                return row["turns"]
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                if row["id"] == transcript_id:
+                    return row["turns"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
     return None
 
 

@@ -10,8 +10,11 @@ from ..errors import ModelUnavailableError
 from .base import normalise
 
 
+MAX_CHARS = 2000  # e5 reads at most 512 tokens; the engine does not cut, and a 10k-character word took 13 s
+
+
 class E5SmallEmbedder:
-    """`query: ` / `passage: ` prefixes are applied by the engine."""
+    """`query: ` / `passage: ` prefixes are applied by the engine; texts are cut at MAX_CHARS."""
 
     def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
         try:
@@ -26,7 +29,7 @@ class E5SmallEmbedder:
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
-            batch = [t if t.strip() else "." for t in texts[i:i + self.batch_size]]
+            batch = [t[:MAX_CHARS] if t.strip() else "." for t in texts[i:i + self.batch_size]]
             out[i:i + len(batch)] = self._model.encode(batch, is_query) if len(batch) > 1 else \
                 self._model.encode(batch[0], is_query)[None, :]
         return normalise(out)

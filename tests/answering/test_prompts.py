@@ -1,0 +1,42 @@
+"""The prompt files in prompts/ load, carry their placeholders, and reach the packaged path."""
+from pathlib import Path
+
+import pytest
+
+from ragqa.answering.prompts import default_prompts_dir, load_prompts, parse_refusals
+from ragqa.errors import RagqaError
+
+REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def test_packaged_prompts_are_the_repository_files():
+    packaged = default_prompts_dir()
+    for name in ("system.txt", "qa_with_citations.txt", "refusal.txt"):
+        assert (packaged / name).read_text(encoding="utf-8") == (REPO_PROMPTS / name).read_text(encoding="utf-8")
+
+
+def test_templates_format_into_two_messages():
+    prompts = load_prompts()
+    messages = prompts.chat_template().format_messages(passages="[1] Vladimir Putin: Grazie.", question="Q?",
+                                                       language="Italian", no_answer="NO_ANSWER")
+    assert [m.role.value for m in messages] == ["system", "user"]
+    assert "[1] Vladimir Putin: Grazie." in messages[1].content and "Italian" in messages[1].content
+
+
+def test_refusals_cover_six_languages():
+    prompts = load_prompts()
+    assert {"en", "it", "ru", "fr", "de", "es"} <= set(prompts.refusals)
+    assert prompts.refusal("pt") == prompts.refusal("en")
+
+
+def test_bad_refusal_file_is_reported_with_its_line():
+    with pytest.raises(RagqaError, match=r"refusal.txt:2"):
+        parse_refusals("en: fine\nnot a line", Path("refusal.txt"))
+    with pytest.raises(RagqaError, match="en:"):
+        parse_refusals("it: solo italiano", Path("refusal.txt"))
+
+
+def test_missing_template_is_named(tmp_path):
+    (tmp_path / "system.txt").write_text("system", encoding="utf-8")
+    with pytest.raises(RagqaError, match="qa_with_citations.txt"):
+        load_prompts(tmp_path)

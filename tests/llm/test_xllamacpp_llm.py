@@ -1,0 +1,44 @@
+"""The bundled Qwen GGUF through xllamacpp, for real (slow: loads a 1.1 GB model on 2 threads)."""
+import threading
+
+import pytest
+from llama_index.core.llms import ChatMessage
+
+from ragqa.llm import make_llm
+from ragqa.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def llm():
+    return make_llm(Settings(threads=2, llm={"backend": "llamacpp", "max_tokens": 24, "context_window": 2048}))
+
+
+def test_chat_uses_the_chat_template(llm):
+    reply = llm.chat([ChatMessage(role="system", content="Reply with one word."),
+                      ChatMessage(role="user", content="What is the capital of Italy?")])
+    assert "rome" in reply.message.content.lower()
+    assert llm.last_timings["predicted_n"] >= 1
+
+
+def test_stream_chat_yields_pieces_that_add_up(llm):
+    messages = [ChatMessage(role="user", content="Count from 1 to 5, separated by commas.")]
+    responses = list(llm.stream_chat(messages))
+    assert len(responses) > 2
+    assert "".join(r.delta for r in responses) == responses[-1].message.content
+    assert "1, 2, 3" in responses[-1].message.content
+
+
+def test_closing_a_stream_early_frees_the_model(llm):
+    stream = llm.stream_complete("Write a long story about a lighthouse.", max_tokens=200)
+    next(stream)
+    stream.close()
+    done = threading.Event()
+    threading.Thread(target=lambda: (llm.complete("Say OK.", max_tokens=3), done.set()), daemon=True).start()
+    assert done.wait(120), "the next request did not get the model after an abandoned stream"
+
+
+def test_raw_completion(llm):
+    text = llm.complete("The capital of France is", formatted=True, max_tokens=3).text
+    assert "Paris" in text

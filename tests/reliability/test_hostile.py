@@ -100,8 +100,6 @@ def test_answers_cite_only_real_passages(hostile_index, question):
         assert "14 May" in answer.text and "PWNED" not in answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="answering: an extractive quote keeps the transcript's own [n] markers, "
-                                       "which then read as citations ([99] names nothing, [2] another passage)")
 def test_fake_markers_in_a_transcript_do_not_become_citations(hostile_index):
     answer = hostile_index.ask("What is the ferry budget?")
     assert "3 million" in answer.text

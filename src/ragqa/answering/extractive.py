@@ -5,6 +5,7 @@ and numbers; nothing is said when no sentence is relevant enough.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from .support import Similarity, key_terms, numbers, split_sentences
 RELEVANT_SIMILARITY = 0.42  # normalised question-sentence similarity that is enough alone
 WEAK_SIMILARITY = 0.28  # enough together with a shared key term or number
 MAX_SENTENCES = 2
+_MARKER = re.compile(r"\[(\d+)\]")  # a transcript's own "[1]" must not read as one of our citations
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], similarity: Similarity
         if candidate.passage not in order:
             order.append(candidate.passage)
         speaker = hits[candidate.passage].speaker
-        quote = f'{speaker}: "{candidate.text}"' if speaker else candidate.text
+        said = _MARKER.sub(r"#\1", candidate.text)
+        quote = f'{speaker}: "{said}"' if speaker else said
         lines.append(f"{quote} [{order.index(candidate.passage) + 1}]")
     return CheckedAnswer(text="\n".join(lines), passages=order, flagged=[])

@@ -32,7 +32,7 @@ SEED_QUESTIONS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("What was the trade volume between Russia and Kazakhstan last year?", ("28",), ("28 miliardi",)),
     ("Quando Tokayev visiterà la Russia?", ("12 novembre",), ("12 novembre",)),
     ("Какая компания участвует в строительстве атомной электростанции?", ("Rosatom", "Росатом"), ("Rosatom",)),
-    ("Сколько филиалов российских университетов работает в Казахстане?", ("9", "девять", "nove"), ("nove",)),
+    ("Сколько филиалов российских университетов работает в Казахстане?", ("9", "девять", "nine", "nove"), ("nove",)),
     ("How many branches of Russian universities operate in Kazakhstan?", ("9", "nine", "nove"), ("nove",)),
 ]
 
@@ -55,7 +55,9 @@ def timed_ask(engine: AnswerEngine, question: str, k: int) -> dict[str, Any]:
     answer = stream.answer
     timings = dict(getattr(engine.llm, "last_timings", {}) or {})
     return {"answer": answer, "ttft": first if first is not None else float("nan"),
-            "total": time.perf_counter() - start, "prompt_n": timings.get("prompt_n", float("nan")),
+            "total": time.perf_counter() - start,
+            "prompt_n": timings.get("prompt_n", float("nan")) + timings.get("cache_n", 0),
+            "cached_n": timings.get("cache_n", float("nan")),
             "prompt_tps": timings.get("prompt_per_second", float("nan")),
             "gen_n": timings.get("predicted_n", float("nan")),
             "gen_tps": timings.get("predicted_per_second", float("nan"))}
@@ -71,14 +73,14 @@ def seed_table(settings: Settings, ks: list[int], cache: Path) -> Table:
     index = build_index([SEED], index_dir=cache / "seed-index", settings=settings)
     engine = engine_for(index, settings)
     table = Table(f"Seed questions, backend {settings.llm.backend}",
-                  ["k", "question", "TTFT s", "total s", "prompt tok", "prompt tok/s", "gen tok", "gen tok/s",
-                   "fact+cite"])
+                  ["k", "question", "TTFT s", "total s", "prompt tok", "cached", "prompt tok/s", "gen tok",
+                   "gen tok/s", "fact+cite"])
     for k in ks:
         for question, in_answer, in_passage in SEED_QUESTIONS:
             row = timed_ask(engine, question, k)
             ok = fact_ok(row["answer"], in_answer, in_passage)
-            table.add(k, question[:48], row["ttft"], row["total"], row["prompt_n"], row["prompt_tps"],
-                      row["gen_n"], row["gen_tps"], "yes" if ok else "no")
+            table.add(k, question[:48], row["ttft"], row["total"], row["prompt_n"], row["cached_n"],
+                      row["prompt_tps"], row["gen_n"], row["gen_tps"], "yes" if ok else "no")
             table.data.append({"k": k, "question": question, "ok": ok, "answer": row["answer"].text,
                                **{key: value for key, value in row.items() if key != "answer"}})
             print(f"k={k} {question}\n  -> {row['answer'].text!r}", file=sys.stderr, flush=True)
@@ -87,7 +89,8 @@ def seed_table(settings: Settings, ks: list[int], cache: Path) -> Table:
         table.notes.append(f"k={k}: median TTFT {median([r['ttft'] for r in rows]):.1f} s, median total "
                            f"{median([r['total'] for r in rows]):.1f} s, facts right and cited "
                            f"{sum(r['ok'] for r in rows)}/{len(rows)}")
-    table.notes.append(f"machine: {machine()}")
+    table.notes.append("prompt tok/s counts the tokens llama.cpp evaluated (prompt minus the cached prefix); "
+                       f"machine: {machine()}")
     return table
 
 

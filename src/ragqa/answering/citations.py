@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..types import Citation, Hit
-from .support import Evidence, Similarity, evidence_matrix, key_terms, numbers
+from .support import NO_NAMES, Evidence, Similarity, SpeakerNames, evidence_matrix, key_terms, numbers
 
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:,|;|-|–|and|e|и)\s*\d{1,3})*)\s*\]")
-_LOOSE_MARKERS = (  # forms small models produce instead of [n]
-    re.compile(r"[\[(【]\s*(?:passage|passaggio|fragment|fragmento|passage n°|источник|фрагмент|пассаж|"
-               r"passaggi|source|quelle|abschnitt|pasaje)?\s*#?\s*(\d{1,3})\s*[\])】]", re.IGNORECASE),
-)
+_LOOSE_MARKER = re.compile(  # forms small models write instead of [n]
+    r"[\[(【]\s*(?:passage|passage n°|passaggio|passaggi|fragment|fragmento|pasaje|source|quelle|abschnitt|"
+    r"источник|фрагмент|пассаж)?\s*#?\s*(\d{1,3})\s*[\])】]", re.IGNORECASE)
 _MARKER_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\d[^\]\n]*\])+)")
 _SEPARATOR = re.compile(r"((?<=[.!?…])\s+|\n+)")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?…])")
@@ -27,8 +26,7 @@ _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?…])")
 def normalise_markers(text: str) -> str:
     """Rewrite loose forms ("[Passage 2]", "(2)", "【2】") as [2] and move markers written after a
     sentence's full stop in front of it ("fact. [1]" -> "fact [1].")."""
-    for pattern in _LOOSE_MARKERS:
-        text = pattern.sub(lambda m: f"[{m.group(1)}]", text)
+    text = _LOOSE_MARKER.sub(lambda m: f"[{m.group(1)}]", text)
     return _MARKER_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
 
 
@@ -103,11 +101,11 @@ def _cover(kept: list[int], claim_numbers: set[str], row: list[Evidence], passag
 
 
 def verify(text: str, passages: Sequence[str], similarity: Similarity | None,
-           exclude_terms: frozenset[str] = frozenset()) -> CheckedAnswer:
+           names: SpeakerNames = NO_NAMES) -> CheckedAnswer:
     """Check every citation of `text` against `passages` (numbered from 1) and renumber."""
     sentences = _segments(normalise_markers(text))
     claims = [strip_markers(s.text) for s in sentences]
-    evidence = evidence_matrix(claims, passages, similarity, exclude_terms)
+    evidence = evidence_matrix(claims, passages, similarity, names)
     flagged: list[int] = []
     for sentence, claim, row in zip(sentences, claims, evidence):
         claim_numbers = numbers(claim)
@@ -115,7 +113,7 @@ def verify(text: str, passages: Sequence[str], similarity: Similarity | None,
             valid = [n for n in dict.fromkeys(sentence.markers) if 1 <= n <= len(passages)]
             sentence.kept = [n - 1 for n in valid if row[n - 1].supports]
             flagged.extend(n for n in dict.fromkeys(sentence.markers) if n - 1 not in sentence.kept)
-        if not (claim_numbers or key_terms(claim, exclude_terms)):
+        if not (claim_numbers or key_terms(claim, names.terms)):
             continue  # no claim ("Thank you.") - kept as written, markers kept if they are valid
         sentence.kept = _cover(sentence.kept, claim_numbers, row, passages)
         if not sentence.kept:

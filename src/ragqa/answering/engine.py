@@ -12,8 +12,6 @@ from typing import Any
 from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
-from ..language import STEMMER_NAMES
-from ..lexical import tokenize
 from ..llm import make_llm
 from ..settings import Settings
 from ..types import Answer, Hit
@@ -25,17 +23,11 @@ from .prompts import NO_ANSWER, PromptTemplates, load_prompts
 from .retriever import SearchFn, TranscriptRetriever, node_to_hit
 from .speakers import detect_speakers
 from .stream import AnswerStream
-from .support import EmbedFn, Similarity
+from .support import NO_NAMES, EmbedFn, Similarity, SpeakerNames
 from .synthesizer import CitedAnswerSynthesizer
 
 DEFAULT_K = 5  # passages given to the model when the caller does not say (k=3/5/8 in bench/answer_latency.py)
 _QUESTION_ALLOWANCE = 64  # tokens for the question and the message framing
-
-
-def _name_terms(speakers: Sequence[str]) -> frozenset[str]:
-    """Stems of speakers' names in every supported language (names are not evidence of content)."""
-    text = " ".join(speakers)
-    return frozenset(t for lang in STEMMER_NAMES for t in tokenize(text, lang))
 
 
 class AnswerEngine:
@@ -74,28 +66,28 @@ class AnswerEngine:
         filters = {"speaker": speaker, "transcript": transcript, "date_from": date_from, "date_to": date_to}
         nodes = self.retrieve(question, k or DEFAULT_K, filters)
         hits = [node_to_hit(n) for n in nodes]
-        exclude = _name_terms(sorted({h.speaker for h in hits}))
+        names = SpeakerNames.of(sorted({h.speaker for h in hits}))
         if not hits or self.llm is None:
-            checked = extractive_answer(question, hits, self.similarity, exclude) if hits else None
+            checked = extractive_answer(question, hits, self.similarity, names) if hits else None
             answer = self._answer(checked, hits, refusal)
             return AnswerStream.of(answer) if stream else answer
         synthesizer = CitedAnswerSynthesizer(self.llm, self.prompts, streaming=stream)
         response = synthesizer.synthesize(question, nodes, language=language_name(language))
 
         def finish(raw: str) -> Answer:
-            return self._answer(self.check(raw, hits, exclude), hits, refusal)
+            return self._answer(self.check(raw, hits, names), hits, refusal)
 
         if stream:
             return AnswerStream(response.response_gen, finish, refusal)  # type: ignore[attr-defined]
         return finish(str(response.response or ""))
 
-    def check(self, raw: str, hits: Sequence[Hit], exclude: frozenset[str] = frozenset()) -> CheckedAnswer | None:
+    def check(self, raw: str, hits: Sequence[Hit], names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
         """The model's text with citations verified and renumbered; None for a refusal."""
         text = raw.strip()
         if not text or text.startswith(NO_ANSWER):
             return None
         text = text.replace(NO_ANSWER, "").strip()
-        checked = verify(text, [h.text for h in hits], self.similarity, exclude)
+        checked = verify(text, [h.text for h in hits], self.similarity, names)
         return checked if checked.passages else CheckedAnswer(text="", passages=[], flagged=checked.flagged)
 
     @staticmethod

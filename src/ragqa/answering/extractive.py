@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..types import Hit
 from .citations import CheckedAnswer
-from .support import Similarity, key_terms, numbers, split_sentences
+from .support import NO_NAMES, Similarity, SpeakerNames, key_terms, numbers, split_sentences
 
 RELEVANT_SIMILARITY = 0.42  # normalised question-sentence similarity that is enough alone
 WEAK_SIMILARITY = 0.28  # enough together with a shared key term or number
@@ -43,17 +43,17 @@ def _spans(hit: Hit) -> list[tuple[int, int, str]]:
 
 
 def extractive_answer(question: str, hits: Sequence[Hit], similarity: Similarity | None,
-                      exclude_terms: frozenset[str] = frozenset()) -> CheckedAnswer | None:
+                      names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
     """The best supporting sentences, each cited to its passage; None when nothing is relevant."""
     spans = [(j, first, last, text) for j, hit in enumerate(hits) for first, last, text in _spans(hit)]
     if not spans:
         return None
-    q_terms, q_numbers = key_terms(question, exclude_terms), numbers(question)
-    sims = (similarity.matrix([question], [text for *_, text in spans], left_is_query=True)[0]
-            if similarity is not None else None)
+    q_terms, q_numbers = key_terms(question, names.terms), numbers(question)
+    sims = (similarity.matrix([names.strip(question)], [names.strip(text) for *_, text in spans],
+                              left_is_query=True)[0] if similarity is not None else None)
     candidates: list[_Candidate] = []
     for i, (j, first, last, text) in enumerate(spans):
-        shared = len(q_terms & key_terms(text, exclude_terms)) + len(q_numbers & numbers(text))
+        shared = len(q_terms & key_terms(text, names.terms)) + len(q_numbers & numbers(text))
         if sims is None:
             relevant, score = shared > 0, float(shared)
         else:

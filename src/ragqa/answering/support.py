@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..language import STEMMER_NAMES
 from ..lexical import tokenize
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -76,6 +77,34 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+@dataclass(frozen=True)
+class SpeakerNames:
+    """The speakers' names: they say who spoke, not what was said, so they are no evidence. Their
+    stems are left out of key terms and their words out of the texts compared by similarity (an
+    answer saying "Tokayev said ..." is otherwise close to every passage labelled "Tokayev:")."""
+
+    terms: frozenset[str] = frozenset()
+    pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, speakers: Sequence[str]) -> "SpeakerNames":
+        words = sorted({w.lower() for s in speakers for w in _WORD.findall(s) if len(w) >= 3}, key=len, reverse=True)
+        if not words:
+            return cls()
+        text = " ".join(words)
+        terms = frozenset(t for lang in STEMMER_NAMES for t in tokenize(text, lang))
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:['’]s|[^\W\d_]{0,5})?\b:?",
+                             re.IGNORECASE)
+        return cls(terms=terms, pattern=pattern)
+
+    def strip(self, text: str) -> str:
+        """`text` without the names (and "Name:" labels)."""
+        return re.sub(r"\s{2,}", " ", self.pattern.sub(" ", text)).strip() if self.pattern else text
+
+
+NO_NAMES = SpeakerNames()
+
+
 @dataclass
 class Similarity:
     """Encoder similarities on a background-normalised scale (0 = as related as unrelated text)."""
@@ -125,23 +154,23 @@ class Evidence:
 
 
 def evidence_matrix(claims: Sequence[str], passages: Sequence[str], similarity: Similarity | None,
-                    exclude_terms: frozenset[str] = frozenset()) -> list[list[Evidence]]:
+                    names: SpeakerNames = NO_NAMES) -> list[list[Evidence]]:
     """Evidence for every (claim, passage) pair; one encoder call for all claims and sentences."""
     sentence_lists = [split_sentences(p) or [p] for p in passages]
     best: np.ndarray | None = None
     if similarity is not None and claims and passages:
-        flat = [s for sentences in sentence_lists for s in sentences]
+        flat = [names.strip(s) for sentences in sentence_lists for s in sentences]
         owner = np.repeat(np.arange(len(passages)), [len(s) for s in sentence_lists])
-        sims = similarity.matrix(claims, flat)
+        sims = similarity.matrix([names.strip(c) for c in claims], flat)
         best = np.full((len(claims), len(passages)), -np.inf, dtype=np.float32)
         for j in range(len(passages)):
             best[:, j] = sims[:, owner == j].max(axis=1)
     passage_numbers = [numbers(p) for p in passages]
-    passage_terms = [key_terms(p, exclude_terms) for p in passages]
+    passage_terms = [key_terms(p, names.terms) for p in passages]
     table: list[list[Evidence]] = []
     for i, claim in enumerate(claims):
         claim_numbers = numbers(claim)
-        claim_terms = key_terms(claim, exclude_terms)
+        claim_terms = key_terms(claim, names.terms)
         table.append([
             Evidence(
                 shared_numbers=frozenset(claim_numbers & passage_numbers[j]),

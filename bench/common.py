@@ -178,3 +178,18 @@ def save_results(path: Path, tables: list[Table]) -> None:
     payload = {"machine": machine(), "tables": [t.to_dict() for t in tables]}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=float), encoding="utf-8")
+
+
+def sized_main(run: Callable[[bool, list[int] | None, Path], "Table"], doc: str | None,
+               argv: list[str] | None) -> "Table":
+    """Command line of a benchmark over index sizes: `--quick`, `--sizes 10000,100000`, `--cache DIR`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sizes", help="comma-separated chunk counts")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    args = parser.parse_args(argv)
+    table = run(args.quick, [int(s) for s in args.sizes.split(",")] if args.sizes else None, args.cache)
+    print(table.render(), flush=True)
+    return table

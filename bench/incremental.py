@@ -6,7 +6,6 @@ snapshot). Proportional to the transcript means flat across index sizes.
 """
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -17,7 +16,8 @@ from ragqa.index import load_index
 from ragqa.parsing import load_sources
 from ragqa.settings import load_settings
 
-from .common import CORPORA, DEFAULT_CACHE, EncodeTimer, Table, machine, stable_order, stopwatch, workdir
+from .common import (CORPORA, DEFAULT_CACHE, EncodeTimer, Table, machine, sized_main, stable_order, stopwatch,
+                     workdir)
 from .query_latency import FULL, QUICK
 from .synth import load_base, synth_index
 
@@ -65,14 +65,7 @@ def run(quick: bool, sizes: list[int] | None = None, cache: Path = DEFAULT_CACHE
 
 
 def main(argv: list[str] | None = None) -> Table:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--sizes", help="comma-separated chunk counts")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    args = parser.parse_args(argv)
-    table = run(args.quick, [int(s) for s in args.sizes.split(",")] if args.sizes else None, args.cache)
-    print(table.render(), flush=True)
-    return table
+    return sized_main(run, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ open in a fresh process with the files in the page cache.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 from ragqa.embedding import make_embedder
 from ragqa.settings import load_settings
 
-from .common import DEFAULT_CACHE, Table, machine
+from .common import DEFAULT_CACHE, Table, machine, sized_main
 from .query_latency import FULL, QUICK
 from .synth import load_base, synth_index
 
@@ -92,14 +91,7 @@ def run(quick: bool, sizes: list[int] | None = None, cache: Path = DEFAULT_CACHE
 
 
 def main(argv: list[str] | None = None) -> Table:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--sizes", help="comma-separated chunk counts")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    args = parser.parse_args(argv)
-    table = run(args.quick, [int(s) for s in args.sizes.split(",")] if args.sizes else None, args.cache)
-    print(table.render(), flush=True)
-    return table
+    return sized_main(run, __doc__, argv)
 
 
 if __name__ == "__main__":

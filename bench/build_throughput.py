@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ragqa.chunking import chunk_transcript
 from ragqa.embedding import make_embedder
-from ragqa.index import EMBED_BATCH, build_index
+from ragqa.changes import EMBED_BATCH
+from ragqa.index import build_index
 from ragqa.parsing import load_sources
 from ragqa.settings import Settings, load_settings
 

@@ -57,8 +57,9 @@ def run(quick: bool, sizes: list[int] | None = None, cache: Path = DEFAULT_CACHE
                                "reopen_s": reopen[0]})
     table.notes += [
         "add: `Index.add_transcripts` (what `ragqa add` runs after parsing): chunk, encode, BM25 terms, write a "
-        "segment, commit the manifest, then reopen the snapshot (every segment is read again)",
-        "reopen snapshot: a separate `load_index` of the result, i.e. the part of `rest` that grows with the index",
+        "segment, commit the manifest, then the new snapshot = the previous one's segments (not read again) + "
+        "the new segment",
+        "reopen snapshot: for comparison, a separate `load_index` of the result (reads every segment)",
         f"{settings.embedder.model}; load average at the end: {machine()['load']}",
     ]
     return table

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ragqa.embedding import make_embedder
+from ragqa.dense_index import RowVectors
 from ragqa.index import load_index
 from ragqa.retrieval import Filters, filter_mask
 from ragqa.settings import Settings, load_settings
@@ -26,9 +27,9 @@ FULL = {"corpus": "kremlin", "base": 4_000, "sizes": [10_000, 100_000, 1_000_000
         "embedder": "use-m3"}
 
 
-def recall_at_10(found: np.ndarray, vectors: np.ndarray, query: np.ndarray) -> float:
+def recall_at_10(found: np.ndarray, vectors: RowVectors, query: np.ndarray) -> float:
     """Share of the 10 rows found whose exact score reaches the exact 10th best (ties count as hits)."""
-    scores = np.asarray(vectors @ query)
+    scores = np.asarray(vectors.scores(query))
     kth = np.partition(scores, -10)[-10]
     return float(np.mean(scores[found[:10]] >= kth - 1e-6))
 
@@ -41,12 +42,12 @@ def timed(fn, *args) -> tuple[float, object]:
 
 def measure_size(path: Path, settings: Settings, queries: list[str], query_vectors: np.ndarray) -> dict:
     index = load_index(path, settings)
-    snapshot = index._snapshot
+    snapshot = index.backend.snapshot
     retrieval = settings.retrieval
     for q in queries[:3]:
         index.search(q, k=10)  # warm: embedder, caches, mapped pages
     total, embed, dense, lexical, filtered, recalls = [], [], [], [], [], []
-    speaker = snapshot.speakers[len(snapshot.speakers) // 2]
+    speaker = snapshot.speakers_of(np.array([snapshot.size // 2]))[0]
     for q, qv in zip(queries, query_vectors):
         ms, _ = timed(index.search, q, 10)
         total.append(ms)

@@ -13,6 +13,7 @@ segment, like `ragqa build` does.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ import scipy.sparse as sp
 
 from ragqa.chunking import chunk_transcript
 from ragqa.embedding import Embedder, make_embedder
-from ragqa.index import content_hash, embed_chunks
+from ragqa.changes import content_hash, embed_chunks
 from ragqa.lexical import term_frequencies
 from ragqa.parsing import load_sources
 from ragqa.settings import Settings
@@ -83,8 +84,8 @@ def synth_index(path: Path, n: int, base: Base, embedder: Embedder, settings: Se
         manifest = Manifest.load(path)
         if sum(s.n_chunks for s in manifest.segments) == n:
             return manifest
-    except Exception:  # absent or from an interrupted run: write it again
-        pass
+    except Exception:  # absent, from an interrupted run or an older format: write it again (a graph of
+        shutil.rmtree(path / "segments", ignore_errors=True)  # the same vectors in dense/ stays valid)
     copies = -(-n // len(base.chunks))
     rng = np.random.default_rng(SEED)
     transcripts, chunks = [], []
@@ -99,15 +100,16 @@ def synth_index(path: Path, n: int, base: Base, embedder: Embedder, settings: Se
     vectors = replicate_vectors(base.vectors, copies, rng)[:n]
     terms = sp.vstack([base.terms] * copies).tocsr()[:n]
     path.mkdir(parents=True, exist_ok=True)
-    segment = write_segment(path, "seg-000001-synth", chunks, vectors, terms, transcripts)
+    name = "seg-000001-synth"
     counts: dict[str, int] = {}
     for c in chunks:
         counts[c.transcript_id] = counts.get(c.transcript_id, 0) + 1
     hashes = {t.id: content_hash(t) for t in base.transcripts}  # the id is not part of the hash
-    records = {t.id: TranscriptRecord(id=t.id, content_hash=hashes[t.id.split("~")[0]], segment=segment.name,
+    records = {t.id: TranscriptRecord(id=t.id, content_hash=hashes[t.id.split("~")[0]], segment=name,
                                       title=t.title or t.id, n_turns=len(t.turns), n_chunks=counts[t.id],
                                       speakers=t.speakers, date=t.date, url=t.url, source=t.source)
                for t in transcripts}
+    segment = write_segment(path, name, chunks, vectors, terms, transcripts, records)
     manifest = Manifest(embedder=embedder.model_id, embedder_config=settings.embedder.model_dump(mode="json"),
                         dim=embedder.dim, chunking=settings.chunking.model_dump(mode="json"), generation=1,
                         segments=[segment], transcripts=records)

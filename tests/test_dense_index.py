@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ragqa.dense_index import DENSE_DIR, DenseIndex, SegmentRows
+from ragqa.dense_index import DENSE_DIR, DenseIndex, RowVectors, SegmentRows
 from ragqa.lexical import N_FEATURES
+from ragqa.changes import transcript_records
 from ragqa.store.segment import SEGMENTS_DIR, write_segment
 from ragqa.types import Chunk, Transcript, Turn
 
@@ -22,8 +23,9 @@ def _segment(index_dir: Path, name: str, n: int, rng: np.random.Generator):
     chunks = [Chunk(id=f"{name}:{i}:0", transcript_id=f"{name}-t{i % 3}", turns=(i,), speaker="A", text="x",
                     embed_text="x") for i in range(n)]
     transcripts = [Transcript(id=f"{name}-t{j}", turns=[Turn(index=0, speaker="A", text="x")]) for j in range(3)]
+    records = transcript_records(transcripts, chunks, name)
     record = write_segment(index_dir, name, chunks, vectors, sp.csr_matrix((n, N_FEATURES), dtype=np.float32),
-                           transcripts)
+                           transcripts, records)
     return record, vectors
 
 
@@ -36,7 +38,8 @@ def _exact(vectors: np.ndarray, query: np.ndarray, n: int, rows: np.ndarray | No
 def test_small_index_is_scanned_exactly(tmp_path):
     rng = np.random.default_rng(0)
     record, vectors = _segment(tmp_path, "seg-a", 200, rng)
-    dense = DenseIndex.open(tmp_path, [SegmentRows(record, np.ones(200, bool))], vectors, DIM)
+    rows = RowVectors([(0, vectors, np.arange(200))], DIM)
+    dense = DenseIndex.open(tmp_path, [SegmentRows(record, np.ones(200, bool))], rows, DIM)
     query = vectors[5]
     assert dense.kind == "flat"
     assert list(dense.search(query, 10)) == _exact(vectors, query, 10)
@@ -53,7 +56,10 @@ def test_big_segments_get_persisted_graphs_and_a_scanned_tail(tmp_path):
     keep_big[::7] = False  # chunks of a removed transcript stay in the graph but must never come back
     segments = [SegmentRows(big, keep_big), SegmentRows(tail, np.ones(50, bool))]
     vectors = np.vstack([big_vectors[keep_big], tail_vectors])
-    dense = DenseIndex.open(tmp_path, segments, vectors, DIM, flat_max=100, graph_min=500)
+    live_big = np.flatnonzero(keep_big)
+    rows = RowVectors([(0, big_vectors, live_big), (len(live_big), tail_vectors, np.arange(50))], DIM)
+    assert np.array_equal(rows.take(np.arange(len(vectors))), vectors)  # the parts read as one matrix
+    dense = DenseIndex.open(tmp_path, segments, rows, DIM, flat_max=100, graph_min=500)
     assert dense.kind == "hnsw" and len(dense.graphs) == 1
     graph_files = list((tmp_path / DENSE_DIR).glob("*.hnsw"))
     assert len(graph_files) == 1
@@ -74,7 +80,7 @@ def test_big_segments_get_persisted_graphs_and_a_scanned_tail(tmp_path):
     assert mask[found].all() and len(found) == 10
 
     mtime = graph_files[0].stat().st_mtime_ns
-    again = DenseIndex.open(tmp_path, segments, vectors, DIM, flat_max=100, graph_min=500)
+    again = DenseIndex.open(tmp_path, segments, rows, DIM, flat_max=100, graph_min=500)
     assert graph_files[0].stat().st_mtime_ns == mtime  # reused, not rebuilt
     assert list(again.search(vectors[8], 10)) == list(dense.search(vectors[8], 10))
 
@@ -84,8 +90,10 @@ def test_graph_of_a_deleted_segment_is_removed(tmp_path):
     first, first_vectors = _segment(tmp_path, "seg-1", 300, rng)
     second, second_vectors = _segment(tmp_path, "seg-2", 300, rng)
     both = [SegmentRows(first, np.ones(300, bool)), SegmentRows(second, np.ones(300, bool))]
-    DenseIndex.open(tmp_path, both, np.vstack([first_vectors, second_vectors]), DIM, flat_max=100, graph_min=250)
+    both_rows = RowVectors([(0, first_vectors, np.arange(300)), (300, second_vectors, np.arange(300))], DIM)
+    DenseIndex.open(tmp_path, both, both_rows, DIM, flat_max=100, graph_min=250)
     assert len(list((tmp_path / DENSE_DIR).glob("*.hnsw"))) == 2
     shutil.rmtree(tmp_path / SEGMENTS_DIR / "seg-1")  # what a commit does to a segment no transcript uses
-    DenseIndex.open(tmp_path, both[1:], second_vectors, DIM, flat_max=100, graph_min=250)
+    DenseIndex.open(tmp_path, both[1:], RowVectors([(0, second_vectors, np.arange(300))], DIM), DIM,
+                    flat_max=100, graph_min=250)
     assert len(list((tmp_path / DENSE_DIR).glob("*.hnsw"))) == 1

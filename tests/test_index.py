@@ -152,3 +152,25 @@ def test_cli_build_search_json(tmp_path, capsys):
     assert len(hits) == 2 and set(hits[0]) == {"transcript_id", "title", "speaker", "turns", "text", "score"}
     assert cli_main(["search", "x", "--index", str(tmp_path / "missing")]) == 2
     assert "no ragqa index" in capsys.readouterr().err
+
+
+def test_a_changed_transcript_is_served_only_in_its_new_version(tmp_path):
+    """Updating one transcript of a segment that holds others too: its old chunks stay on disk for
+    the others' sake but are never searched again, after the commit and after reopening."""
+    from dataclasses import replace
+
+    from ragqa.parsing import load_sources
+
+    first, second = load_sources([_kremlin_sample()]).transcripts[:2]
+    index = ragqa.build_from_transcripts([first, second], tmp_path / "index")
+    turns = [replace(t, text="Lampedusa lighthouse keepers met the delegation.") if i == 0 else t
+             for i, t in enumerate(first.turns)]
+    report = index.add_transcripts([replace(first, turns=turns)])
+    assert report.added == [first.id]
+    for opened in (index, ragqa.load_index(tmp_path / "index")):
+        records = opened.manifest.transcripts
+        assert opened.stats()["chunks"] == sum(r.n_chunks for r in records.values())
+        hits = opened.search(first.turns[0].text, k=50, transcript=first.id)
+        assert hits and all(h.text != first.turns[0].text for h in hits)
+        assert len({h.chunk_id for h in hits}) == len(hits)
+        assert opened.search("Lampedusa lighthouse", k=1)[0].turns == [0]

@@ -10,7 +10,7 @@ from .runtime import prefer_passive_openmp
 prefer_passive_openmp()
 
 from .errors import IndexFormatError, ModelUnavailableError, ParseError, RagqaError
-from .index import BuildReport, Index, TranscriptInfo, build_index, load_index
+from .index import BuildReport, Index, TranscriptInfo, build_from_transcripts, build_index, load_index
 from .settings import Settings, load_settings
 from .types import Answer, Chunk, Citation, Hit, SourceProblem, Transcript, Turn
 
@@ -19,5 +19,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Answer", "BuildReport", "Chunk", "Citation", "Hit", "Index", "IndexFormatError", "ModelUnavailableError",
     "ParseError", "RagqaError", "Settings", "SourceProblem", "Transcript", "TranscriptInfo", "Turn",
-    "build_index", "load_index", "load_settings",
+    "build_from_transcripts", "build_index", "load_index", "load_settings",
 ]

@@ -32,9 +32,56 @@ FLAT_MAX = 20_000  # an index this small is scanned exactly (a few ms); bigger o
 GRAPH_MIN = FLAT_MAX  # chunks a group of segments needs before it gets its own graph
 HNSW_M = 32  # graph degree
 EF_CONSTRUCTION = 40
-EF_SEARCH = 512  # search breadth (FAISS uses max(EF_SEARCH, n)): real queries lie far from every chunk
-# (top cosine ~0.3), where HNSW needs a wide search: recall@10 0.81 / 0.92 / 0.99 at 128 / 256 / 512 (1.3 ms)
+EF_SEARCH = 512  # search breadth for graphs up to 256k chunks (FAISS uses max(ef, n)): real queries lie far
+# from every chunk (top cosine ~0.3), where HNSW needs a wide search: recall@10 0.81 / 0.92 / 0.99 at
+# efSearch 128 / 256 / 512 (1.3 ms) on 21k chunks
+EF_PER_CHUNKS = 500  # bigger graphs search wider, ef = chunks / 500 up to EF_SEARCH_MAX: on 1M chunks recall@10
+EF_SEARCH_MAX = 2048  # was 0.80 / 0.90 / 0.95 / 0.97 at ef 512 / 1024 / 2048 / 4096 (docs/performance.md)
 EXACT_FILTER_MAX = FLAT_MAX  # a filter that keeps this few chunks is answered by an exact scan of them
+
+
+class RowVectors:
+    """The vectors of a snapshot's rows, left in their segments' memory-mapped files: part i holds rows
+    offset_i .. offset_i + len(local_rows_i) - 1, stored at `local_rows_i` of its segment's array. Nothing
+    is copied when a snapshot is opened or grows by a segment."""
+
+    def __init__(self, parts: Sequence[tuple[int, np.ndarray, np.ndarray]], dim: int) -> None:
+        self.parts = [(offset, vectors, rows, len(rows) == len(vectors)) for offset, vectors, rows in parts]
+        self.dim = dim
+        self._offsets = np.asarray([p[0] for p in self.parts], dtype=np.int64)
+        self._size = sum(len(p[2]) for p in self.parts)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """Vectors of `rows` (any order), as a new float32 array."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        which = np.searchsorted(self._offsets, rows, side="right") - 1
+        for i in np.unique(which):
+            offset, vectors, local, _ = self.parts[i]
+            sel = np.flatnonzero(which == i)
+            out[sel] = vectors[local[rows[sel] - offset]]
+        return out
+
+    def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Inner products with `query` of `rows` (all rows, in order, when None)."""
+        if rows is not None:
+            return self.take(rows) @ query
+        out = [np.asarray(vectors @ query) if whole else np.asarray(vectors @ query)[local]
+               for _, vectors, local, whole in self.parts]
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+    def range_scores(self, start: int, stop: int, query: np.ndarray) -> np.ndarray:
+        """Inner products of rows start .. stop - 1 (contiguous: sliced from the segments, no gather)."""
+        out = []
+        for offset, vectors, local, whole in self.parts:
+            lo, hi = max(start, offset), min(stop, offset + len(local))
+            if lo < hi:
+                block = vectors[lo - offset:hi - offset] if whole else vectors[local[lo - offset:hi - offset]]
+                out.append(np.asarray(block @ query))
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -56,7 +103,7 @@ class _Graph:
 class DenseIndex:
     """Inner-product search over the rows of a snapshot (vectors are L2-normalised, so cosine)."""
 
-    def __init__(self, vectors: np.ndarray, graphs: Sequence[_Graph], exact_rows: np.ndarray | None) -> None:
+    def __init__(self, vectors: RowVectors, graphs: Sequence[_Graph], exact_rows: np.ndarray | None) -> None:
         self.vectors = vectors
         self.graphs = list(graphs)
         self.exact_rows = exact_rows  # rows scanned exactly; None means all of them
@@ -66,7 +113,7 @@ class DenseIndex:
         return "hnsw" if self.graphs else "flat"
 
     @classmethod
-    def open(cls, index_dir: Path, segments: Sequence[SegmentRows], vectors: np.ndarray, dim: int,
+    def open(cls, index_dir: Path, segments: Sequence[SegmentRows], vectors: RowVectors, dim: int,
              flat_max: int = FLAT_MAX, graph_min: int = GRAPH_MIN) -> "DenseIndex":
         """The dense index of a snapshot whose live rows are `vectors` (the live chunks of `segments`, in
         order), building and persisting any missing graph."""
@@ -104,16 +151,16 @@ class DenseIndex:
             rows_parts.append(rows)
             score_parts.append(scores)
         tail = self.exact_rows if mask is None else self.exact_rows[mask[self.exact_rows]]
-        if len(tail):  # unfiltered, the tail is a contiguous run of rows: a slice, no copy
-            block = self.vectors[tail[0]:tail[-1] + 1] if mask is None else self.vectors[tail]
+        if len(tail):  # unfiltered, the tail is a contiguous run of rows: sliced, no gather
             rows_parts.append(tail)
-            score_parts.append(np.asarray(block @ query))
+            score_parts.append(self.vectors.range_scores(int(tail[0]), int(tail[-1]) + 1, query) if mask is None
+                               else self.vectors.scores(query, tail))
         return _best(np.concatenate(score_parts), np.concatenate(rows_parts), n)
 
     def _exact(self, rows: np.ndarray | None, query: np.ndarray, n: int) -> np.ndarray:
         if rows is None:
-            return _best(np.asarray(self.vectors @ query), np.arange(len(self.vectors), dtype=np.int64), n)
-        return _best(np.asarray(self.vectors[rows] @ query), rows.astype(np.int64), n)
+            return _best(self.vectors.scores(query), np.arange(len(self.vectors), dtype=np.int64), n)
+        return _best(self.vectors.scores(query, rows), rows.astype(np.int64), n)
 
 
 def _best(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
@@ -134,7 +181,7 @@ def _search_graph(graph: _Graph, query: np.ndarray, n: int, mask: np.ndarray | N
         allowed = np.zeros(len(graph.rows), dtype=bool)
         allowed[graph.live] = mask[graph.rows[graph.live]]
     params = faiss.SearchParametersHNSW()
-    params.efSearch = max(EF_SEARCH, n)
+    params.efSearch = max(ef_search(graph.index.ntotal), n)
     bits = None
     if allowed is not None:
         bits = np.packbits(allowed, bitorder="little")
@@ -144,6 +191,11 @@ def _search_graph(graph: _Graph, query: np.ndarray, n: int, mask: np.ndarray | N
     ids, scores = ids[0], scores[0]
     found = ids >= 0
     return graph.rows[ids[found]], scores[found]
+
+
+def ef_search(chunks: int) -> int:
+    """HNSW search breadth for a graph of `chunks` vectors."""
+    return max(EF_SEARCH, min(EF_SEARCH_MAX, chunks // EF_PER_CHUNKS))
 
 
 def graph_key(names: Sequence[str], dim: int) -> str:

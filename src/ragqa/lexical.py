@@ -1,8 +1,8 @@
 """BM25 over hashed, stemmed terms.
 
-Each segment of the index stores raw term frequencies (a sparse chunks x 2**22 matrix, terms hashed
-with CRC32 so segments need no shared vocabulary); the BM25 weights are computed over all live
-chunks when an index is opened, so adding a transcript only tokenizes that transcript.
+Each segment of the index stores its term counts as postings (terms hashed with CRC32 into 2**22
+features, so segments need no shared vocabulary); BM25 weights are computed at query time for the
+query's terms over the live chunks, so opening an index or adding a transcript computes no weights.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import scipy.sparse as sp
 import Stemmer
 
 from .language import STEMMER_NAMES, STOPWORDS, detect_language
+from .store.columns import Postings
 
 HASH_BITS = 22
 N_FEATURES = 1 << HASH_BITS
@@ -85,29 +86,51 @@ def query_term_ids(query: str, lang: str | None = None) -> np.ndarray:
     return np.unique(term_ids(sorted(terms)))
 
 
-@dataclass
-class LexicalIndex:
-    """BM25 scorer over a fixed set of chunks (rows)."""
+@dataclass(frozen=True)
+class PostingsPart:
+    """The postings of one segment and the snapshot row of each of its chunks (-1: not live)."""
 
-    weights: sp.csc_matrix  # chunks x features, BM25 term weights
+    postings: Postings
+    row_of: np.ndarray  # int64 per segment chunk
+
+
+class LexicalIndex:
+    """BM25 over the live chunks of a snapshot, computed per query from the segments' postings: opening
+    or growing an index computes no weights, and document frequencies count live chunks only."""
+
+    def __init__(self, parts: list[PostingsPart], doc_len: np.ndarray, k1: float = 1.2, b: float = 0.75) -> None:
+        self.parts = parts
+        self.doc_len = np.asarray(doc_len, dtype=np.float64)
+        self.size = len(doc_len)
+        self.avgdl = float(self.doc_len.mean()) if self.size else 1.0
+        self.k1, self.b = k1, b
 
     @classmethod
-    def from_frequencies(cls, tf: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
-        n_docs = tf.shape[0]
-        doc_len = np.asarray(tf.sum(axis=1)).ravel()
-        avgdl = float(doc_len.mean()) if n_docs else 1.0
-        df = np.bincount(tf.indices, minlength=N_FEATURES).astype(np.float32)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        coo = tf.tocoo()
-        norm = k1 * (1.0 - b + b * doc_len / max(avgdl, 1e-9))
-        tfv = coo.data
-        w = idf[coo.col] * tfv * (k1 + 1.0) / (tfv + norm[coo.row])
-        weights = sp.csc_matrix((w.astype(np.float32), (coo.row, coo.col)), shape=tf.shape)
-        return cls(weights=weights)
+    def from_frequencies(cls, tf: sp.csr_matrix) -> "LexicalIndex":
+        """An index over the rows of a chunks x features count matrix."""
+        tf = tf.tocsr()
+        return cls([PostingsPart(Postings.from_counts(tf), np.arange(tf.shape[0], dtype=np.int64))],
+                   np.asarray(tf.sum(axis=1)).ravel())
 
     def scores(self, query: str, lang: str | None = None) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros where no term matches)."""
         ids = query_term_ids(query, lang)
-        if len(ids) == 0 or self.weights.shape[0] == 0:
-            return np.zeros(self.weights.shape[0], dtype=np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1), dtype=np.float32).ravel()
+        if len(ids) == 0 or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        found = [part_postings(part, ids) for part in self.parts]
+        term = np.concatenate([f[0] for f in found])
+        rows = np.concatenate([f[1] for f in found])
+        tf = np.concatenate([f[2] for f in found]).astype(np.float64)
+        df = np.bincount(term, minlength=len(ids)).astype(np.float64)
+        idf = np.log1p((self.size - df + 0.5) / (df + 0.5))
+        norm = self.k1 * (1.0 - self.b + self.b * self.doc_len[rows] / max(self.avgdl, 1e-9))
+        weights = idf[term] * tf * (self.k1 + 1.0) / (tf + norm)
+        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
+
+
+def part_postings(part: PostingsPart, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query term position, snapshot row, tf) of the live postings of `ids` in one segment."""
+    term, local, tf = part.postings.lookup(ids)
+    rows = part.row_of[local]
+    live = rows >= 0
+    return term[live], rows[live], tf[live]

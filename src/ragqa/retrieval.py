@@ -32,7 +32,7 @@ def filter_mask(snapshot: Snapshot, filters: Filters) -> np.ndarray | None:
         return None
     mask = np.ones(snapshot.size, dtype=bool)
     if filters.speaker is not None:
-        mask &= snapshot.speaker_keys == filters.speaker.strip().casefold()
+        mask &= snapshot.speaker_mask(filters.speaker)
     allowed = []
     for i, tid in enumerate(snapshot.transcript_order):
         record = snapshot.manifest.transcripts[tid]
@@ -118,12 +118,66 @@ def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int) -> np.ndar
 ALL_ROWS_MAX = 20_000  # a filter that keeps this few chunks scores all of them (no candidate cut)
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Chunks that may answer a query and what ranking needs to know of each. `rows` are the store's
+    chunk positions, increasing in source order (a transcript's chunks are adjacent and in order)."""
+
+    rows: np.ndarray
+    dense: np.ndarray | None  # inner product with the query vector (None: dense side off)
+    lexical: np.ndarray | None  # lexical score, 0 where no term matches (None: lexical side off)
+    langs: np.ndarray  # object array: language of each chunk (None if unknown)
+    speakers: list[str]
+    owner: np.ndarray  # int code of each chunk's transcript
+    word_counts: np.ndarray  # float64 words per chunk
+
+
+def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
+                    settings: RetrievalSettings) -> list[tuple[int, float]]:
+    """The k best (row, score) among the candidates, best first (ties by row), same for every store:
+    z-score fusion with a language gate, a boost for speakers the question names, then neighbour
+    smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
+    rows = c.rows
+    if len(rows) == 0:
+        return []
+    if c.dense is not None and c.lexical is not None:
+        lang = query_language(query)
+        ok = np.ones(len(rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in c.langs])
+        scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
+        keep = None
+    elif c.dense is not None:
+        scores, keep = zscore(c.dense), None
+    elif c.lexical is not None:
+        keep = c.lexical > 0  # lexical-only search returns only chunks that share a term
+        scores = zscore(c.lexical)
+    else:
+        return []
+    speakers, owner, words = c.speakers, c.owner, c.word_counts
+    if keep is not None and not keep.all():
+        idx = np.flatnonzero(keep)
+        rows, scores, owner, words = rows[idx], scores[idx], owner[idx], words[idx]
+        speakers = [speakers[i] for i in idx]
+        if len(rows) == 0:
+            return []
+    if settings.speaker_boost:
+        named = speakers_named(query, sorted(set(speakers)))
+        if named:
+            scores = scores + settings.speaker_boost * np.fromiter((s in named for s in speakers), dtype=float,
+                                                                   count=len(rows))
+    if one_transcript:
+        scores = smooth(scores, words, owner, settings)
+    elif settings.transcript_prior_weight and len(np.unique(owner)) > 1:
+        scores = scores + settings.transcript_prior_weight * transcript_prior(scores, owner,
+                                                                             settings.transcript_prior_top)
+    best = np.lexsort((rows, -scores))[:k]
+    return [(int(rows[i]), float(scores[i])) for i in best]
+
+
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,
            settings: RetrievalSettings) -> list[Hit]:
-    """The k best chunks for `query` under `filters` (measured in docs/quality.md):
-    BM25 (question framing words dropped) and dense candidates, z-score fusion with a language gate,
-    a boost for speakers the question names, then neighbour smoothing inside one transcript or a
-    transcript prior across many."""
+    """The k best chunks of a local (FAISS + segment files) snapshot for `query` under `filters`
+    (measured in docs/quality.md): BM25 (question framing words dropped) and dense candidates,
+    ranked by `rank_candidates`."""
     if snapshot.size == 0 or k <= 0 or not query.strip():
         return []
     mask = filter_mask(snapshot, filters)
@@ -143,39 +197,21 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
         rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     if len(rows) == 0:
         return []
-    dense = np.asarray(snapshot.vectors[rows] @ qv, dtype=np.float64) if qv is not None else None
-    lexical = lexical_all[rows].astype(np.float64) if lexical_all is not None else None
-    if dense is not None and lexical is not None:
-        langs = snapshot.langs[rows]
-        ok = np.ones(len(rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in langs])
-        scores = fuse(lexical, dense, settings.lexical_weight, ok)
-    else:
-        scores = zscore(dense if dense is not None else lexical)
-        if lexical is not None:
-            keep = lexical > 0  # lexical-only search returns only chunks that share a term
-            rows, scores = rows[keep], scores[keep]
-            if len(rows) == 0:
-                return []
-    if settings.speaker_boost:
-        speakers = [snapshot.speakers[r] for r in rows]
-        named = speakers_named(query, sorted(set(speakers)))
-        if named:
-            scores = scores + settings.speaker_boost * np.fromiter((s in named for s in speakers), dtype=float,
-                                                                   count=len(rows))
-    owner = snapshot.transcript_codes[rows]
-    if filters.transcript is not None:
-        scores = smooth(scores, snapshot.word_counts[rows], owner, settings)
-    elif settings.transcript_prior_weight and len(np.unique(owner)) > 1:
-        scores = scores + settings.transcript_prior_weight * transcript_prior(scores, owner,
-                                                                             settings.transcript_prior_top)
-    best = np.lexsort((rows, -scores))[:k]
-    return [make_hit(snapshot, int(rows[i]), float(scores[i])) for i in best]
+    candidates = Candidates(
+        rows=rows,
+        dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
+        lexical=lexical_all[rows].astype(np.float64) if lexical_all is not None else None,
+        langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
+        owner=snapshot.transcript_codes[rows], word_counts=snapshot.word_counts[rows])
+    ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
+    return [make_hit(snapshot, row, score) for row, score in ranked]
 
 
 def make_hit(snapshot: Snapshot, row: int, score: float) -> Hit:
-    record = snapshot.manifest.transcripts[snapshot.transcript_ids[row]]
+    chunk = snapshot.chunk(row)
+    record = snapshot.manifest.transcripts[chunk["transcript_id"]]
     return Hit(
-        chunk_id=snapshot.chunk_ids[row], transcript_id=record.id, title=record.title,
-        speaker=snapshot.speakers[row], turns=list(snapshot.turns[row]), text=snapshot.texts[row],
-        score=float(score), date=record.date, start=snapshot.starts[row], end=snapshot.ends[row],
+        chunk_id=chunk["id"], transcript_id=record.id, title=record.title, speaker=chunk["speaker"],
+        turns=list(chunk["turns"]), text=chunk["text"], score=float(score), date=record.date,
+        start=chunk["start"], end=chunk["end"],
     )

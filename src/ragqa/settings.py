@@ -72,6 +72,25 @@ class LLMSettings(BaseModel):
     cache_dir: Path | None = None  # where the bundled GGUF is assembled; None = ~/.cache/ragqa
 
 
+class PostgresSettings(BaseModel):
+    """The PostgreSQL + pgvector store (`store = "postgres"`); see docs/scale-out.md."""
+
+    url: str | None = None  # postgresql://user:password@host:port/dbname; a read replica's URL serves search/ask/UI
+    namespace: str = "ragqa"  # the PostgreSQL schema holding this index's tables (one index per schema)
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 64
+    ef_search: int = 400  # pgvector hnsw.ef_search for unfiltered/broadly filtered queries
+
+
+class BuildSettings(BaseModel):
+    """Where builds parse and embed: in this process, or on a Dask cluster (`engine = "dask"`)."""
+
+    engine: Literal["local", "dask"] = "local"
+    scheduler: str | None = None  # address of a running Dask scheduler (tcp://host:8786); None = a local cluster
+    workers: int = 2  # workers of the local cluster started when no scheduler is given
+    partitions: int | None = None  # source partitions (None = 2 per worker)
+
+
 class Settings(BaseSettings):
     """Everything configurable in ragqa."""
 
@@ -80,11 +99,14 @@ class Settings(BaseSettings):
     )
 
     index_dir: Path = Path("index")
+    store: Literal["faiss", "postgres"] = "faiss"  # faiss: the index folder; postgres: `postgres.url`
     threads: int = Field(default=2, ge=1)  # BLAS/OpenMP/llama.cpp threads; set explicitly
     embedder: EmbedderSettings = EmbedderSettings()
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
+    postgres: PostgresSettings = PostgresSettings()
+    build: BuildSettings = BuildSettings()
 
     @classmethod
     def settings_customise_sources(

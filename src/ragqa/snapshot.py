@@ -1,89 +1,154 @@
 """An immutable, searchable view of one committed index generation.
 
 Readers hold a snapshot; writers build a new one and swap it in, so a query never sees a
-half-applied change.
+half-applied change. A snapshot reads arrays, not chunk texts (`store.columns`): texts are read
+from the memory-mapped docstore only for the hits a query returns. Segments never change, so a new
+generation reuses the segments the previous snapshot already read and reads only new ones.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from .dense_index import DenseIndex, SegmentRows
-from .lexical import N_FEATURES, LexicalIndex
-from .store.manifest import Manifest
-from .store.segment import read_chunks, read_terms, read_vectors
+from .dense_index import DenseIndex, RowVectors, SegmentRows
+from .lexical import LexicalIndex, PostingsPart
+from .store.columns import ChunkColumns, Postings
+from .store.manifest import Manifest, SegmentRecord
+from .store.segment import ChunkLines, read_columns, read_vectors
+
+
+@dataclass(frozen=True)
+class SegmentData:
+    """What a snapshot reads of one segment; shared by every snapshot that holds the segment."""
+
+    record: SegmentRecord
+    columns: ChunkColumns
+    postings: Postings
+    vectors: np.ndarray  # memory-mapped
+    lines: ChunkLines
+
+    @classmethod
+    def read(cls, index_dir: Path, record: SegmentRecord, dim: int) -> "SegmentData":
+        columns, postings = read_columns(index_dir, record)
+        return cls(record=record, columns=columns, postings=postings,
+                   vectors=read_vectors(index_dir, record, dim),
+                   lines=ChunkLines(index_dir, record, columns.line_start))
+
+
+@dataclass(frozen=True)
+class _Part:
+    data: SegmentData
+    offset: int  # snapshot row of the segment's first live chunk
+    local_rows: np.ndarray  # int64 segment rows of the live chunks, in order
+
+
+class _Table:
+    """Strings coded as small ints across segments."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._code: dict[Any, int] = {}
+
+    def codes(self, values: list[Any]) -> np.ndarray:
+        return np.fromiter((self._code.setdefault(v, len(self._code)) for v in values), dtype=np.int32,
+                           count=len(values))
+
+    def array(self) -> np.ndarray:
+        self.values = list(self._code)
+        out = np.empty(len(self.values), dtype=object)
+        out[:] = self.values
+        return out
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Live chunks of a generation, columnar, plus their dense and lexical indexes."""
+    """Live chunks of a generation as columns (codes and counts), plus their dense and lexical indexes."""
 
     manifest: Manifest
-    chunk_ids: list[str]
-    transcript_ids: list[str]
-    turns: list[list[int]]
-    speakers: list[str]
-    texts: list[str]
-    starts: list[float | None]
-    ends: list[float | None]
-    transcript_codes: np.ndarray  # int32 per chunk: position of its transcript in `transcript_order`
-    speaker_keys: np.ndarray  # object array of lower-cased speakers, for filters
-    langs: np.ndarray  # object array: language of each chunk's transcript (None if unknown)
-    word_counts: np.ndarray  # float64 words per chunk, for neighbour smoothing
+    parts: list[_Part]
     transcript_order: list[str]
-    vectors: np.ndarray  # memory-mapped from the segment file when one segment holds every live chunk
+    transcript_codes: np.ndarray  # int32 per chunk: position of its transcript in `transcript_order`
+    speaker_table: np.ndarray  # object array of speakers; `speaker_codes` index it
+    speaker_codes: np.ndarray  # int32 per chunk
+    lang_table: np.ndarray  # object array of languages (None = unknown)
+    lang_codes: np.ndarray  # int32 per chunk
+    word_counts: np.ndarray  # float64 words per chunk, for neighbour smoothing
+    vectors: RowVectors
     dense: DenseIndex
     lexical: LexicalIndex
 
     @property
     def size(self) -> int:
-        return len(self.chunk_ids)
+        return len(self.transcript_codes)
+
+    @property
+    def segments(self) -> dict[str, SegmentData]:
+        return {p.data.record.name: p.data for p in self.parts}
+
+    def speakers_of(self, rows: np.ndarray) -> list[str]:
+        return self.speaker_table[self.speaker_codes[rows]].tolist()
+
+    def langs_of(self, rows: np.ndarray) -> np.ndarray:
+        return self.lang_table[self.lang_codes[rows]]
+
+    def speaker_mask(self, speaker: str) -> np.ndarray:
+        """Chunks of `speaker` (case-insensitive)."""
+        key = speaker.strip().casefold()
+        codes = [i for i, s in enumerate(self.speaker_table) if s.casefold() == key]
+        return np.isin(self.speaker_codes, np.asarray(codes, dtype=np.int32))
+
+    def chunk(self, row: int) -> dict[str, Any]:
+        """The stored chunk of a snapshot row (id, transcript_id, turns, speaker, text, start, end, lang)."""
+        offsets = [p.offset for p in self.parts]
+        part = self.parts[int(np.searchsorted(offsets, row, side="right")) - 1]
+        return part.data.lines.row(int(part.local_rows[row - part.offset]))
 
     @classmethod
-    def load(cls, index_dir: Path, manifest: Manifest) -> "Snapshot":
-        """Read every segment the manifest names, keeping chunks of live transcripts only."""
-        live = set(manifest.transcripts)
-        cols: dict[str, list] = {k: [] for k in ("id", "transcript_id", "turns", "speaker", "text", "start", "end",
-                                                       "lang")}
-        vector_parts: list[np.ndarray] = []
-        term_parts: list[sp.csr_matrix] = []
-        segment_rows: list[SegmentRows] = []
+    def load(cls, index_dir: Path, manifest: Manifest, previous: "Snapshot | None" = None) -> "Snapshot":
+        """The live chunks of every segment the manifest names (a chunk is live when its transcript's
+        record names its segment). Segments `previous` already read are reused, not read again."""
+        known = previous.segments if previous is not None else {}
+        order = sorted(manifest.transcripts)
+        position = {tid: i for i, tid in enumerate(order)}
+        speakers, langs = _Table(), _Table()
+        parts: list[_Part] = []
+        t_codes, s_codes, l_codes, words, doc_len, postings_parts, segment_rows = [], [], [], [], [], [], []
+        offset = 0
         for record in manifest.segments:
-            rows = read_chunks(index_dir, record)
-            keep = np.fromiter((r["transcript_id"] in live for r in rows), dtype=bool, count=len(rows))
+            data = known.get(record.name) or SegmentData.read(index_dir, record, manifest.dim)
+            cols = data.columns
+            owned = [position[t] if manifest.transcripts.get(t) is not None
+                     and manifest.transcripts[t].segment == record.name else -1 for t in cols.transcripts]
+            t_lut = np.asarray(owned, dtype=np.int32)
+            keep = t_lut[cols.transcript_code] >= 0 if len(cols.transcript_code) else np.zeros(0, dtype=bool)
             if not keep.any():
                 continue
-            for r, k in zip(rows, keep):
-                if k:
-                    for key in cols:
-                        cols[key].append(r.get(key))
+            local_rows = np.flatnonzero(keep)
+            row_of = np.full(len(keep), -1, dtype=np.int64)
+            row_of[local_rows] = np.arange(offset, offset + len(local_rows))
+            parts.append(_Part(data=data, offset=offset, local_rows=local_rows))
+            t_codes.append(t_lut[cols.transcript_code[local_rows]])
+            s_codes.append(speakers.codes(cols.speakers)[cols.speaker_code[local_rows]])
+            l_codes.append(langs.codes(cols.langs)[cols.lang_code[local_rows]])
+            words.append(cols.word_count[local_rows])
+            doc_len.append(cols.doc_len[local_rows])
+            postings_parts.append(PostingsPart(data.postings, row_of))
             segment_rows.append(SegmentRows(record, keep))
-            vectors = read_vectors(index_dir, record, manifest.dim)
-            vector_parts.append(np.asarray(vectors[keep] if not keep.all() else vectors))
-            terms = read_terms(index_dir, record)
-            term_parts.append(terms[keep] if not keep.all() else terms)
-        if len(vector_parts) == 1 and vector_parts[0].flags.c_contiguous:
-            vectors = vector_parts[0]  # no copy: pages are read on demand and shared between processes
-        else:
-            vectors = (np.ascontiguousarray(np.vstack(vector_parts), dtype=np.float32) if vector_parts
-                       else np.zeros((0, manifest.dim), dtype=np.float32))
-        terms = sp.vstack(term_parts).tocsr() if term_parts else sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-        dense = DenseIndex.open(index_dir, segment_rows, vectors, manifest.dim)
-        order = sorted(live)
-        position = {tid: i for i, tid in enumerate(order)}
+            offset += len(local_rows)
+        vectors = RowVectors([(p.offset, p.data.vectors, p.local_rows) for p in parts], manifest.dim)
+        doc_lengths = _concat(doc_len, np.float32)
         return cls(
-            manifest=manifest,
-            chunk_ids=cols["id"], transcript_ids=cols["transcript_id"], turns=cols["turns"],
-            speakers=cols["speaker"], texts=cols["text"], starts=cols["start"], ends=cols["end"],
-            transcript_codes=np.fromiter((position[t] for t in cols["transcript_id"]), dtype=np.int32,
-                                         count=len(cols["transcript_id"])),
-            speaker_keys=np.array([s.casefold() for s in cols["speaker"]], dtype=object),
-            langs=np.array(cols["lang"], dtype=object),
-            word_counts=np.fromiter((len(t.split()) for t in cols["text"]), dtype=np.float64,
-                                    count=len(cols["text"])),
-            transcript_order=order,
-            vectors=vectors, dense=dense, lexical=LexicalIndex.from_frequencies(terms),
+            manifest=manifest, parts=parts, transcript_order=order,
+            transcript_codes=_concat(t_codes, np.int32), speaker_table=speakers.array(),
+            speaker_codes=_concat(s_codes, np.int32), lang_table=langs.array(), lang_codes=_concat(l_codes, np.int32),
+            word_counts=_concat(words, np.float64), vectors=vectors,
+            dense=DenseIndex.open(index_dir, segment_rows, vectors, manifest.dim),
+            lexical=LexicalIndex(postings_parts, doc_lengths),
         )
+
+
+def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)

@@ -16,10 +16,14 @@ import ragqa
 from ragqa.cli import main as cli_main
 from ragqa.errors import IndexFormatError
 from ragqa.store.manifest import MANIFEST_NAME, Manifest
-from ragqa.store.segment import CHUNKS_FILE, SEGMENTS_DIR, TERMS_FILE, TURNS_FILE, VECTORS_FILE
+from ragqa.store.manifest import TRANSCRIPTS_FILE
+from ragqa.store.segment import (
+    CHUNKS_FILE, COLUMNS_FILE, POSTINGS_FILE, SEGMENTS_DIR, TURNS_FILE, VECTORS_FILE,
+)
 
-FILES = (CHUNKS_FILE, VECTORS_FILE, TERMS_FILE, TURNS_FILE)
-CHECKED_AT_LOAD = {CHUNKS_FILE, TERMS_FILE}  # read whole at load anyway; the others are checked by doctor
+FILES = (CHUNKS_FILE, VECTORS_FILE, COLUMNS_FILE, POSTINGS_FILE, TURNS_FILE, TRANSCRIPTS_FILE)
+# read whole (or checksummed) at load; vectors (memory-mapped) and turns are checked by doctor
+CHECKED_AT_LOAD = {CHUNKS_FILE, COLUMNS_FILE, POSTINGS_FILE, TRANSCRIPTS_FILE}
 
 
 def segment_file(index_dir: Path, transcript_id: str, fname: str) -> Path:
@@ -104,8 +108,10 @@ def test_altered_manifest_is_refused(base_index, tmp_path, capsys):
     index_dir = copy_index(base_index, tmp_path / "index")
     manifest = index_dir / MANIFEST_NAME
     text = manifest.read_text(encoding="utf-8")
-    assert '"title": "The board reviewed the reading room"' in text
-    manifest.write_text(text.replace("reviewed the reading room", "reviewed the leading room"), encoding="utf-8")
+    generation = Manifest.load(index_dir).generation
+    assert f'"generation": {generation},' in text
+    manifest.write_text(text.replace(f'"generation": {generation},', f'"generation": {generation + 1},'),
+                        encoding="utf-8")
     with pytest.raises(IndexFormatError, match="checksum differs"):
         ragqa.load_index(index_dir)
     code, out = doctor(index_dir, capsys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import mmap
 import os
 import shutil
 import zipfile
@@ -15,22 +16,24 @@ import scipy.sparse as sp
 
 from ..errors import IndexFormatError
 from ..types import Chunk, Transcript
+from .columns import ChunkColumns, Postings
 from .files import fsync_dir, fsync_file, sha256_file
-from .manifest import SegmentRecord
+from .manifest import SEGMENTS_DIR, TRANSCRIPTS_FILE, SegmentRecord, TranscriptRecord, records_json
 
-SEGMENTS_DIR = "segments"
-CHUNKS_FILE, VECTORS_FILE, TERMS_FILE, TURNS_FILE = "chunks.jsonl", "vectors.npy", "terms.npz", "turns.jsonl"
+CHUNKS_FILE, VECTORS_FILE, TURNS_FILE = "chunks.jsonl", "vectors.npy", "turns.jsonl"
+COLUMNS_FILE, POSTINGS_FILE = "columns.npz", "postings.npz"
 
 
 def write_segment(index_dir: Path, name: str, chunks: list[Chunk], vectors: np.ndarray,
-                  term_counts: sp.csr_matrix, transcripts: list[Transcript]) -> SegmentRecord:
+                  term_counts: sp.csr_matrix, transcripts: list[Transcript],
+                  records: dict[str, TranscriptRecord]) -> SegmentRecord:
     """Write a complete, fsynced segment folder and return its record (not yet committed). A write
     that fails (a full disk) removes what it wrote."""
     root = index_dir / SEGMENTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{name}.tmp"
     try:
-        files = _write_files(tmp, chunks, vectors, term_counts, transcripts)
+        files = _write_files(tmp, chunks, vectors, term_counts, transcripts, records)
         os.replace(tmp, root / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -40,23 +43,30 @@ def write_segment(index_dir: Path, name: str, chunks: list[Chunk], vectors: np.n
 
 
 def _write_files(tmp: Path, chunks: list[Chunk], vectors: np.ndarray, term_counts: sp.csr_matrix,
-                 transcripts: list[Transcript]) -> dict[str, list]:
+                 transcripts: list[Transcript], records: dict[str, TranscriptRecord]) -> dict[str, list]:
     """Write and fsync a segment's files into the folder `tmp`; returns file name -> [size, sha256]."""
     tmp.mkdir()
-    with open(tmp / CHUNKS_FILE, "w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            row = {"id": chunk.id, "transcript_id": chunk.transcript_id, "turns": list(chunk.turns),
-                   "speaker": chunk.speaker, "text": chunk.text, "start": chunk.start, "end": chunk.end,
-                   "lang": chunk.lang}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    rows = [{"id": chunk.id, "transcript_id": chunk.transcript_id, "turns": list(chunk.turns),
+             "speaker": chunk.speaker, "text": chunk.text, "start": chunk.start, "end": chunk.end,
+             "lang": chunk.lang} for chunk in chunks]
+    lines = [(json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8") for row in rows]
+    with open(tmp / CHUNKS_FILE, "wb") as fh:
+        fh.writelines(lines)
+    line_start = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum([len(line) for line in lines], out=line_start[1:])
     save_vectors(tmp / VECTORS_FILE, vectors)
-    sp.save_npz(tmp / TERMS_FILE, term_counts.tocsr(), compressed=False)
+    term_counts = term_counts.tocsr()
+    with open(tmp / COLUMNS_FILE, "wb") as fh:
+        np.savez(fh, **ChunkColumns.from_rows(rows, line_start, term_counts).to_arrays())
+    with open(tmp / POSTINGS_FILE, "wb") as fh:
+        np.savez(fh, **Postings.from_counts(term_counts).to_arrays())
     with open(tmp / TURNS_FILE, "w", encoding="utf-8") as fh:
         for transcript in transcripts:
             turns = [asdict(t) for t in transcript.turns]
             fh.write(json.dumps({"id": transcript.id, "turns": turns}, ensure_ascii=False) + "\n")
+    (tmp / TRANSCRIPTS_FILE).write_bytes(records_json(records))
     files: dict[str, list] = {}
-    for fname in (CHUNKS_FILE, VECTORS_FILE, TERMS_FILE, TURNS_FILE):
+    for fname in (CHUNKS_FILE, VECTORS_FILE, COLUMNS_FILE, POSTINGS_FILE, TURNS_FILE, TRANSCRIPTS_FILE):
         fsync_file(tmp / fname)
         files[fname] = [os.path.getsize(tmp / fname), sha256_file(tmp / fname)]
     fsync_dir(tmp)
@@ -103,15 +113,61 @@ def _read_verified(index_dir: Path, record: SegmentRecord, fname: str) -> tuple[
 
 
 def read_chunks(index_dir: Path, record: SegmentRecord) -> list[dict]:
+    """Every chunk row of a segment (checksum verified)."""
     path, data = _read_verified(index_dir, record, CHUNKS_FILE)
     try:  # split on "\n" only: chunk text may hold U+2028 and other characters str.splitlines() splits on
-        rows = [json.loads(line) for line in data.split(b"\n") if line]
+        rows = json.loads(b"[" + b",".join(line for line in data.split(b"\n") if line) + b"]")
     except ValueError as exc:
         raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
     if len(rows) != record.n_chunks:
         raise IndexFormatError(f"{path}: {len(rows)} chunks, manifest says {record.n_chunks}; "
                                f"run `ragqa doctor --index {index_dir}`")
     return rows
+
+
+class ChunkLines:
+    """The lines of a segment's chunks.jsonl, memory-mapped (checksum verified when opened), read one
+    chunk at a time: opening an index does not parse its chunks."""
+
+    def __init__(self, index_dir: Path, record: SegmentRecord, line_start: np.ndarray) -> None:
+        self.path = index_dir / SEGMENTS_DIR / record.name / CHUNKS_FILE
+        try:
+            with open(self.path, "rb") as fh:
+                self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if record.files[CHUNKS_FILE][0] else b""
+        except (OSError, ValueError) as exc:
+            raise IndexFormatError(f"{self.path}: unreadable ({exc}); "
+                                   f"run `ragqa doctor --index {index_dir}`") from exc
+        if hashlib.sha256(self._data).hexdigest() != record.files[CHUNKS_FILE][1]:
+            raise IndexFormatError(f"{self.path}: checksum differs from the manifest (file altered or corrupt); "
+                                   f"run `ragqa doctor --index {index_dir}`")
+        if len(line_start) != record.n_chunks + 1 or int(line_start[-1]) != len(self._data):
+            raise IndexFormatError(f"{self.path}: does not match the segment's columns; "
+                                   f"run `ragqa doctor --index {index_dir}`")
+        self._line_start = line_start
+
+    def row(self, i: int) -> dict:
+        """Chunk `i` of the segment as written."""
+        return json.loads(self._data[int(self._line_start[i]):int(self._line_start[i + 1])])
+
+
+def read_columns(index_dir: Path, record: SegmentRecord) -> tuple[ChunkColumns, Postings]:
+    """The segment's chunk columns and postings (checksums verified)."""
+    columns = ChunkColumns.from_arrays(_load_npz(index_dir, record, COLUMNS_FILE))
+    postings = Postings.from_arrays(_load_npz(index_dir, record, POSTINGS_FILE))
+    if len(columns.transcript_code) != record.n_chunks:
+        raise IndexFormatError(f"{index_dir / SEGMENTS_DIR / record.name / COLUMNS_FILE}: "
+                               f"{len(columns.transcript_code)} chunks, manifest says {record.n_chunks}; "
+                               f"run `ragqa doctor --index {index_dir}`")
+    return columns, postings
+
+
+def _load_npz(index_dir: Path, record: SegmentRecord, fname: str) -> dict[str, np.ndarray]:
+    path, data = _read_verified(index_dir, record, fname)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
 
 
 def read_vectors(index_dir: Path, record: SegmentRecord, dim: int) -> np.ndarray:
@@ -124,14 +180,6 @@ def read_vectors(index_dir: Path, record: SegmentRecord, dim: int) -> np.ndarray
         raise IndexFormatError(f"{path}: shape {vectors.shape}, expected ({record.n_chunks}, {dim}); "
                                f"run `ragqa doctor --index {index_dir}`")
     return vectors
-
-
-def read_terms(index_dir: Path, record: SegmentRecord) -> sp.csr_matrix:
-    path, data = _read_verified(index_dir, record, TERMS_FILE)
-    try:
-        return sp.load_npz(io.BytesIO(data)).tocsr()
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
 
 
 def read_turns(index_dir: Path, record: SegmentRecord, transcript_id: str) -> list[dict] | None:

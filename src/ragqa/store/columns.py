@@ -1,0 +1,102 @@
+"""Columnar forms of a segment's chunks, written once so that opening an index reads arrays instead
+of parsing every chunk: per-chunk codes and counts (`ChunkColumns`) and an inverted file of term
+counts (`Postings`: for each hashed term, the chunks that hold it and how often)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class ChunkColumns:
+    """What search needs of every chunk without reading its text. Codes index the string tables."""
+
+    transcripts: list[str]  # table of transcript ids
+    speakers: list[str]  # table of speakers
+    langs: list[str | None]  # table of languages
+    transcript_code: np.ndarray  # int32 per chunk
+    speaker_code: np.ndarray  # int32 per chunk
+    lang_code: np.ndarray  # int32 per chunk
+    word_count: np.ndarray  # float64 words per chunk (for neighbour smoothing)
+    doc_len: np.ndarray  # float32 term count per chunk (BM25 length normalisation)
+    line_start: np.ndarray  # int64 byte offset of each chunk's line in chunks.jsonl, plus the file size
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        tables = json.dumps({"transcripts": self.transcripts, "speakers": self.speakers, "langs": self.langs},
+                            ensure_ascii=False).encode("utf-8")
+        return {"tables": np.frombuffer(tables, dtype=np.uint8), "transcript_code": self.transcript_code,
+                "speaker_code": self.speaker_code, "lang_code": self.lang_code, "word_count": self.word_count,
+                "doc_len": self.doc_len, "line_start": self.line_start}
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> "ChunkColumns":
+        tables = json.loads(bytes(arrays["tables"]).decode("utf-8"))
+        return cls(transcripts=tables["transcripts"], speakers=tables["speakers"], langs=tables["langs"],
+                   transcript_code=arrays["transcript_code"], speaker_code=arrays["speaker_code"],
+                   lang_code=arrays["lang_code"], word_count=arrays["word_count"], doc_len=arrays["doc_len"],
+                   line_start=arrays["line_start"])
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]], line_start: np.ndarray, term_counts: sp.csr_matrix) -> "ChunkColumns":
+        """Columns of chunk rows (as written to chunks.jsonl) and their term counts."""
+        def encode(values: list) -> tuple[list, np.ndarray]:
+            table: dict[Any, int] = {}
+            codes = np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32, count=len(values))
+            return list(table), codes
+
+        transcripts, t_codes = encode([r["transcript_id"] for r in rows])
+        speakers, s_codes = encode([r["speaker"] for r in rows])
+        langs, l_codes = encode([r.get("lang") for r in rows])
+        return cls(transcripts=transcripts, speakers=speakers, langs=langs, transcript_code=t_codes,
+                   speaker_code=s_codes, lang_code=l_codes,
+                   word_count=np.fromiter((len(r["text"].split()) for r in rows), dtype=np.float64, count=len(rows)),
+                   doc_len=np.asarray(term_counts.sum(axis=1), dtype=np.float32).ravel(),
+                   line_start=np.asarray(line_start, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Term counts by term: chunks `rows[offsets[i]:offsets[i+1]]` hold term `terms[i]` `tfs[...]` times."""
+
+    terms: np.ndarray  # int64 hashed term ids, sorted
+    offsets: np.ndarray  # int64, len(terms) + 1
+    rows: np.ndarray  # int32 chunk row (in the segment)
+    tfs: np.ndarray  # float32 count
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"terms": self.terms, "offsets": self.offsets, "rows": self.rows, "tfs": self.tfs}
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> "Postings":
+        return cls(terms=arrays["terms"], offsets=arrays["offsets"], rows=arrays["rows"], tfs=arrays["tfs"])
+
+    @classmethod
+    def from_counts(cls, term_counts: sp.csr_matrix) -> "Postings":
+        """Invert a chunks x features count matrix."""
+        coo = term_counts.tocoo()
+        order = np.lexsort((coo.row, coo.col))
+        cols, rows, tfs = coo.col[order].astype(np.int64), coo.row[order].astype(np.int32), coo.data[order]
+        terms, starts = np.unique(cols, return_index=True)
+        offsets = np.append(starts, len(cols)).astype(np.int64)
+        return cls(terms=terms, offsets=offsets, rows=rows, tfs=tfs.astype(np.float32))
+
+    def lookup(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query term position, row, tf) of every posting of the given sorted term ids."""
+        pos = np.searchsorted(self.terms, term_ids)
+        pos = np.minimum(pos, max(len(self.terms) - 1, 0))
+        found = (len(self.terms) > 0) & (self.terms[pos] == term_ids) if len(self.terms) else np.zeros(len(term_ids), bool)
+        which = np.flatnonzero(found)
+        starts, ends = self.offsets[pos[which]], self.offsets[pos[which] + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=np.float32)
+        # indexes of all postings of the found terms, without a Python loop over terms
+        first = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        idx = first + np.arange(total)
+        return np.repeat(which, lengths), self.rows[idx].astype(np.int64), self.tfs[idx]

@@ -59,7 +59,7 @@ def parse_file(path: str | Path) -> tuple[list[Transcript], list[SourceProblem]]
         return [], [SourceProblem(exc.path, exc.message, exc.line)]
     for transcript in transcripts:
         transcript.path = name
-    kept = _drop_duplicates(transcripts, {}, problems)
+    kept = drop_duplicates(transcripts, {}, problems)
     return kept, problems
 
 
@@ -76,18 +76,18 @@ def load_sources(paths: Iterable[str | Path]) -> LoadResult:
     first_file: dict[str, str] = {}  # transcript id -> file it was first read from
     done: set[Path] = set()
     for raw in paths:
-        for file in _files(Path(raw), result.problems):
+        for file in source_files(Path(raw), result.problems):
             real = file.resolve()
             if real in done:
                 continue
             done.add(real)
             transcripts, problems = parse_file(file)
             result.problems.extend(problems)
-            result.transcripts.extend(_drop_duplicates(transcripts, first_file, result.problems))
+            result.transcripts.extend(drop_duplicates(transcripts, first_file, result.problems))
     return result
 
 
-def _files(path: Path, problems: list[SourceProblem]) -> list[Path]:
+def source_files(path: Path, problems: list[SourceProblem]) -> list[Path]:
     """The files a command-line path stands for."""
     if not path.exists():
         message = "broken or looping symbolic link" if path.is_symlink() else "no such file or directory"
@@ -138,7 +138,7 @@ def _identity(path: Path) -> tuple[int, int]:
     return stat.st_dev, stat.st_ino
 
 
-def _drop_duplicates(transcripts: list[Transcript], first_file: dict[str, str],
+def drop_duplicates(transcripts: list[Transcript], first_file: dict[str, str],
                      problems: list[SourceProblem]) -> list[Transcript]:
     """Transcripts whose id is new; later ones with a known id become problems."""
     kept = []

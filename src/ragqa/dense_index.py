@@ -25,7 +25,7 @@ import numpy as np
 
 from .store.files import fsync_dir, fsync_file, write_atomic
 from .store.manifest import SegmentRecord
-from .store.segment import SEGMENTS_DIR, read_vectors
+from .store.segment import SEGMENTS_DIR, VECTORS_FILE, read_vectors
 
 DENSE_DIR = "dense"
 FLAT_MAX = 20_000  # an index this small is scanned exactly (a few ms); bigger ones use HNSW graphs
@@ -198,9 +198,10 @@ def ef_search(chunks: int) -> int:
     return max(EF_SEARCH, min(EF_SEARCH_MAX, chunks // EF_PER_CHUNKS))
 
 
-def graph_key(names: Sequence[str], dim: int) -> str:
-    """File key of the graph over these segments (in this order)."""
-    payload = f"hnsw-m{HNSW_M}-d{dim}:" + ",".join(names)
+def graph_key(segments: Sequence[SegmentRecord], dim: int) -> str:
+    """File key of the graph over these segments (in this order): their names and the checksums of their
+    vectors, so a graph is never used for other vectors, even under a reused segment name."""
+    payload = f"hnsw-m{HNSW_M}-d{dim}:" + ",".join(f"{s.name}={s.files[VECTORS_FILE][1]}" for s in segments)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
@@ -209,7 +210,7 @@ def _open_graph(index_dir: Path, group: Sequence[SegmentRows], offset: int, dim:
     rows = np.full(len(keep), -1, dtype=np.int64)
     rows[keep] = np.arange(offset, offset + int(keep.sum()), dtype=np.int64)
     names = [s.record.name for s in group]
-    path = index_dir / DENSE_DIR / f"{graph_key(names, dim)}.hnsw"
+    path = index_dir / DENSE_DIR / f"{graph_key([s.record for s in group], dim)}.hnsw"
     index = _read_graph(path, len(keep), dim)
     if index is None:
         index = build_graph(np.concatenate([read_vectors(index_dir, s.record, dim) for s in group]))

@@ -88,10 +88,25 @@ def query_term_ids(query: str, lang: str | None = None) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PostingsPart:
-    """The postings of one segment and the snapshot row of each of its chunks (-1: not live)."""
+    """The postings of one segment and where its chunks are in the snapshot: row `offset + i` for
+    chunk i when `row_of` is None (every chunk live), else `row_of[i]` (-1: not live)."""
 
     postings: Postings
-    row_of: np.ndarray  # int64 per segment chunk
+    row_of: np.ndarray | None = None
+    offset: int = 0
+
+    def term_postings(self, ids: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(query term position, snapshot rows, tfs) of the live postings of each term of `ids` found here."""
+        out = []
+        for i, start, end in self.postings.ranges(ids):
+            local, tf = self.postings.rows[start:end], self.postings.tfs[start:end]
+            if self.row_of is None:
+                out.append((i, local + self.offset, tf))
+            else:
+                rows = self.row_of[local]
+                live = rows >= 0
+                out.append((i, rows[live], tf[live]))
+        return out
 
 
 class LexicalIndex:
@@ -100,37 +115,35 @@ class LexicalIndex:
 
     def __init__(self, parts: list[PostingsPart], doc_len: np.ndarray, k1: float = 1.2, b: float = 0.75) -> None:
         self.parts = parts
-        self.doc_len = np.asarray(doc_len, dtype=np.float64)
         self.size = len(doc_len)
-        self.avgdl = float(self.doc_len.mean()) if self.size else 1.0
-        self.k1, self.b = k1, b
+        doc_len = np.asarray(doc_len, dtype=np.float32)
+        avgdl = max(float(doc_len.mean()), 1e-9) if self.size else 1.0
+        self.k1 = k1
+        self.norm = (k1 * (1.0 - b + b * doc_len / avgdl)).astype(np.float32)  # BM25 length normalisation
 
     @classmethod
     def from_frequencies(cls, tf: sp.csr_matrix) -> "LexicalIndex":
         """An index over the rows of a chunks x features count matrix."""
         tf = tf.tocsr()
-        return cls([PostingsPart(Postings.from_counts(tf), np.arange(tf.shape[0], dtype=np.int64))],
-                   np.asarray(tf.sum(axis=1)).ravel())
+        return cls([PostingsPart(Postings.from_counts(tf))], np.asarray(tf.sum(axis=1)).ravel())
 
     def scores(self, query: str, lang: str | None = None) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros where no term matches)."""
         ids = query_term_ids(query, lang)
         if len(ids) == 0 or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        found = [part_postings(part, ids) for part in self.parts]
-        term = np.concatenate([f[0] for f in found])
-        rows = np.concatenate([f[1] for f in found])
-        tf = np.concatenate([f[2] for f in found]).astype(np.float64)
-        df = np.bincount(term, minlength=len(ids)).astype(np.float64)
-        idf = np.log1p((self.size - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1.0 - self.b + self.b * self.doc_len[rows] / max(self.avgdl, 1e-9))
-        weights = idf[term] * tf * (self.k1 + 1.0) / (tf + norm)
-        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
-
-
-def part_postings(part: PostingsPart, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(query term position, snapshot row, tf) of the live postings of `ids` in one segment."""
-    term, local, tf = part.postings.lookup(ids)
-    rows = part.row_of[local]
-    live = rows >= 0
-    return term[live], rows[live], tf[live]
+        by_term: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for part in self.parts:
+            for i, rows, tf in part.term_postings(ids):
+                by_term.setdefault(i, []).append((rows, tf))
+        all_rows, all_weights = [], []
+        for found in by_term.values():
+            df = sum(len(rows) for rows, _ in found)
+            idf = np.float32(np.log1p((self.size - df + 0.5) / (df + 0.5)) * (self.k1 + 1.0))
+            for rows, tf in found:
+                all_rows.append(rows)
+                all_weights.append(idf * tf / (tf + self.norm[rows]))
+        if not all_rows:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.bincount(np.concatenate(all_rows), weights=np.concatenate(all_weights),
+                           minlength=self.size).astype(np.float32)

@@ -127,15 +127,17 @@ class Snapshot:
             if not keep.any():
                 continue
             local_rows = np.flatnonzero(keep)
-            row_of = np.full(len(keep), -1, dtype=np.int64)
-            row_of[local_rows] = np.arange(offset, offset + len(local_rows))
+            row_of = None
+            if len(local_rows) < len(keep):
+                row_of = np.full(len(keep), -1, dtype=np.int64)
+                row_of[local_rows] = np.arange(offset, offset + len(local_rows))
             parts.append(_Part(data=data, offset=offset, local_rows=local_rows))
             t_codes.append(t_lut[cols.transcript_code[local_rows]])
             s_codes.append(speakers.codes(cols.speakers)[cols.speaker_code[local_rows]])
             l_codes.append(langs.codes(cols.langs)[cols.lang_code[local_rows]])
             words.append(cols.word_count[local_rows])
             doc_len.append(cols.doc_len[local_rows])
-            postings_parts.append(PostingsPart(data.postings, row_of))
+            postings_parts.append(PostingsPart(data.postings, row_of, offset))
             segment_rows.append(SegmentRows(record, keep))
             offset += len(local_rows)
         vectors = RowVectors([(p.offset, p.data.vectors, p.local_rows) for p in parts], manifest.dim)

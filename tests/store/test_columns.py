@@ -32,9 +32,11 @@ def test_postings_invert_the_count_matrix():
     postings = Postings.from_counts(counts)
     assert np.all(np.diff(postings.terms) > 0)
     assert (_counts(postings, len(TEXTS)) != counts).nnz == 0
-    term, rows, tf = postings.lookup(np.sort(counts[3].indices.astype(np.int64)))
-    assert set(rows.tolist()) >= {3} and len(term) == len(rows) == len(tf)
-    assert len(postings.lookup(np.array([N_FEATURES + 5]))[1]) == 0  # an unknown term finds nothing
+    ids = np.sort(counts[3].indices.astype(np.int64))
+    found = postings.ranges(ids)
+    assert [i for i, _, _ in found] == list(range(len(ids)))  # every term of chunk 3 is found, in order
+    assert all(3 in postings.rows[start:end] for _, start, end in found)
+    assert postings.ranges(np.array([N_FEATURES + 5])) == []  # an unknown term finds nothing
 
 
 def test_bm25_from_postings_matches_the_textbook_formula():

@@ -84,19 +84,10 @@ class Postings:
         offsets = np.append(starts, len(cols)).astype(np.int64)
         return cls(terms=terms, offsets=offsets, rows=rows, tfs=tfs.astype(np.float32))
 
-    def lookup(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(query term position, row, tf) of every posting of the given sorted term ids."""
-        pos = np.searchsorted(self.terms, term_ids)
-        pos = np.minimum(pos, max(len(self.terms) - 1, 0))
-        found = (len(self.terms) > 0) & (self.terms[pos] == term_ids) if len(self.terms) else np.zeros(len(term_ids), bool)
-        which = np.flatnonzero(found)
-        starts, ends = self.offsets[pos[which]], self.offsets[pos[which] + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
-        if total == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0, dtype=np.float32)
-        # indexes of all postings of the found terms, without a Python loop over terms
-        first = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        idx = first + np.arange(total)
-        return np.repeat(which, lengths), self.rows[idx].astype(np.int64), self.tfs[idx]
+    def ranges(self, term_ids: np.ndarray) -> list[tuple[int, int, int]]:
+        """(position in `term_ids`, start, end) of the postings of each of the given term ids found here."""
+        if len(self.terms) == 0 or len(term_ids) == 0:
+            return []
+        pos = np.minimum(np.searchsorted(self.terms, term_ids), len(self.terms) - 1)
+        found = np.flatnonzero(self.terms[pos] == term_ids)
+        return [(int(i), int(self.offsets[pos[i]]), int(self.offsets[pos[i] + 1])) for i in found]

@@ -30,3 +30,45 @@ def test_segments_can_be_stacked_without_shared_vocabulary():
     whole = LexicalIndex.from_frequencies(term_frequencies(TEXTS)).scores("Kazakistan")
     parts = sp.vstack([term_frequencies(TEXTS[:2]), term_frequencies(TEXTS[2:])]).tocsr()
     assert np.allclose(LexicalIndex.from_frequencies(parts).scores("Kazakistan"), whole)
+
+
+def _two_segments(dead: int) -> tuple[LexicalIndex, LexicalIndex]:
+    """The same live chunks as two segments (the first with chunk `dead` no longer live) and as one
+    matrix: BM25 must not depend on how the chunks are stored."""
+    from ragqa.lexical import PostingsPart
+    from ragqa.store.columns import Postings
+
+    first, second = term_frequencies(TEXTS[:3]), term_frequencies(TEXTS[3:] + TEXTS[:1])
+    live = np.array([i for i in range(3) if i != dead])
+    row_of = np.full(3, -1)
+    row_of[live] = np.arange(len(live))
+    parts = [PostingsPart(Postings.from_counts(first), 0, len(live), live, row_of),
+             PostingsPart(Postings.from_counts(second), len(live), 2)]
+    doc_len = np.concatenate([np.asarray(first.sum(axis=1)).ravel()[live], np.asarray(second.sum(axis=1)).ravel()])
+    import scipy.sparse as sp
+
+    flat = sp.vstack([first[live], second]).tocsr()
+    return LexicalIndex(parts, doc_len), LexicalIndex.from_frequencies(flat)
+
+
+def test_scores_over_segments_with_removed_chunks_equal_one_matrix():
+    segmented, flat = _two_segments(dead=1)
+    for query in ("Kazakistan confine", "Rosatom", "università russe", "Okay"):
+        assert np.allclose(segmented.scores(query), flat.scores(query))
+
+
+def test_large_index_paths_give_exact_scores_for_candidates(monkeypatch):
+    """Above FULL_SCORING_MAX, candidates come from the query's uncommon terms and are scored exactly
+    row by row; forced here on a small index, the scores must equal full scoring."""
+    import ragqa.lexical as lexical
+
+    segmented, flat = _two_segments(dead=1)
+    query = "Kazakistan confine Rosatom"
+    full = flat.scores(query)
+    monkeypatch.setattr(lexical, "FULL_SCORING_MAX", 0)
+    monkeypatch.setattr(lexical, "COMMON_MIN", 2)  # live chunks: T0, T2, T3, T0
+    rows = np.arange(segmented.size)
+    assert np.allclose(segmented.scores_of(query, None, rows), full, rtol=1e-5)
+    assert np.allclose(segmented.scores_of(query, None, np.array([1, 3])), full[[1, 3]], rtol=1e-5)
+    # "Kazakistan" (3 chunks) is common, "confine" (2) is not: only chunks with "confine" are candidates
+    assert full[1] > 0 and segmented.top(query, None, 10).tolist() == [0, 3]

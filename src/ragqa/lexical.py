@@ -86,26 +86,50 @@ def query_term_ids(query: str, lang: str | None = None) -> np.ndarray:
     return np.unique(term_ids(sorted(terms)))
 
 
+FULL_SCORING_MAX = 200_000  # up to this many chunks every matching chunk is scored (a few ms at 100k)
+COMMON_SHARE, COMMON_MIN = 0.05, 5_000  # above that size, terms in more than 5% (and 5,000) of the chunks
+# do not select candidates (they still count in every candidate's exact score): at 1M chunks a title's
+# common words ("president", "meeting") match 40% of the index, and scoring all of them took 20-60 ms
+
+
 @dataclass(frozen=True)
 class PostingsPart:
-    """The postings of one segment and where its chunks are in the snapshot: row `offset + i` for
-    chunk i when `row_of` is None (every chunk live), else `row_of[i]` (-1: not live)."""
+    """The postings of one segment and where its live chunks are in the snapshot: rows `offset` ..
+    `offset + n_live - 1`, for segment chunks `local_rows` (None: every chunk, in order); `row_of` maps
+    a segment chunk to its row (-1: not live; None: every chunk live)."""
 
     postings: Postings
+    offset: int
+    n_live: int
+    local_rows: np.ndarray | None = None
     row_of: np.ndarray | None = None
-    offset: int = 0
 
-    def term_postings(self, ids: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(query term position, snapshot rows, tfs) of the live postings of each term of `ids` found here."""
-        out = []
-        for i, start, end in self.postings.ranges(ids):
-            local, tf = self.postings.rows[start:end], self.postings.tfs[start:end]
-            if self.row_of is None:
-                out.append((i, local + self.offset, tf))
-            else:
-                rows = self.row_of[local]
-                live = rows >= 0
-                out.append((i, rows[live], tf[live]))
+    def live(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Snapshot rows and tfs of the live postings `start:end`."""
+        local, tf = self.postings.rows[start:end], self.postings.tfs[start:end]
+        if self.row_of is None:
+            return local + self.offset, tf
+        rows = self.row_of[local]
+        keep = rows >= 0
+        return rows[keep], tf[keep]
+
+    def live_count(self, start: int, end: int) -> int:
+        if self.row_of is None:
+            return end - start
+        return int(np.count_nonzero(self.row_of[self.postings.rows[start:end]] >= 0))
+
+    def tf_of(self, start: int, end: int, rows: np.ndarray) -> np.ndarray:
+        """tf of postings `start:end` (one term) in each of the snapshot `rows` (0 where absent)."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        rel = rows - self.offset
+        inside = np.flatnonzero((rel >= 0) & (rel < self.n_live))
+        if len(inside) == 0:
+            return out
+        local = rel[inside] if self.local_rows is None else self.local_rows[rel[inside]]
+        term_rows = self.postings.rows[start:end]
+        at = np.minimum(np.searchsorted(term_rows, local), len(term_rows) - 1)
+        found = term_rows[at] == local
+        out[inside[found]] = self.postings.tfs[start:end][at[found]]
         return out
 
 
@@ -125,25 +149,71 @@ class LexicalIndex:
     def from_frequencies(cls, tf: sp.csr_matrix) -> "LexicalIndex":
         """An index over the rows of a chunks x features count matrix."""
         tf = tf.tocsr()
-        return cls([PostingsPart(Postings.from_counts(tf))], np.asarray(tf.sum(axis=1)).ravel())
+        return cls([PostingsPart(Postings.from_counts(tf), 0, tf.shape[0])], np.asarray(tf.sum(axis=1)).ravel())
 
-    def scores(self, query: str, lang: str | None = None) -> np.ndarray:
-        """BM25 score of every chunk for `query` (zeros where no term matches)."""
+    def _terms(self, query: str, lang: str | None) -> list[tuple[float, list[tuple[PostingsPart, int, int]]]]:
+        """Per query term found in the index: (idf * (k1 + 1), its postings ranges per segment)."""
         ids = query_term_ids(query, lang)
-        if len(ids) == 0 or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        by_term: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        ranges: dict[int, list[tuple[PostingsPart, int, int]]] = {}
         for part in self.parts:
-            for i, rows, tf in part.term_postings(ids):
-                by_term.setdefault(i, []).append((rows, tf))
+            for i, start, end in part.postings.ranges(ids):
+                ranges.setdefault(i, []).append((part, start, end))
+        out = []
+        for i in sorted(ranges):
+            df = sum(part.live_count(start, end) for part, start, end in ranges[i])
+            if df:
+                out.append((float(np.log1p((self.size - df + 0.5) / (df + 0.5)) * (self.k1 + 1.0)), ranges[i]))
+        return out
+
+    def _accumulate(self, terms: list[tuple[float, list[tuple[PostingsPart, int, int]]]]) -> np.ndarray:
         all_rows, all_weights = [], []
-        for found in by_term.values():
-            df = sum(len(rows) for rows, _ in found)
-            idf = np.float32(np.log1p((self.size - df + 0.5) / (df + 0.5)) * (self.k1 + 1.0))
-            for rows, tf in found:
+        for idf, ranges in terms:
+            for part, start, end in ranges:
+                rows, tf = part.live(start, end)
                 all_rows.append(rows)
-                all_weights.append(idf * tf / (tf + self.norm[rows]))
+                all_weights.append(np.float32(idf) * tf / (tf + self.norm[rows]))
         if not all_rows:
             return np.zeros(self.size, dtype=np.float32)
         return np.bincount(np.concatenate(all_rows), weights=np.concatenate(all_weights),
                            minlength=self.size).astype(np.float32)
+
+    def scores(self, query: str, lang: str | None = None) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros where no term matches)."""
+        if self.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        return self._accumulate(self._terms(query, lang))
+
+    def scores_of(self, query: str, lang: str | None, rows: np.ndarray) -> np.ndarray:
+        """Exact BM25 scores of the given rows only (sorted snapshot rows)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.size <= FULL_SCORING_MAX:
+            return self.scores(query, lang)[rows]
+        out = np.zeros(len(rows), dtype=np.float32)
+        norm = self.norm[rows]
+        for idf, ranges in self._terms(query, lang):
+            tf = sum(part.tf_of(start, end, rows) for part, start, end in ranges)
+            out += np.float32(idf) * tf / (tf + norm)
+        return out
+
+    def top(self, query: str, lang: str | None, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Rows of (about) the n best BM25 matches, best first. Above FULL_SCORING_MAX chunks the query's
+        most common terms do not select candidates (see COMMON_SHARE); their weight in any chunk's score
+        is small, and `scores_of` still counts them."""
+        terms = self._terms(query, lang)
+        if self.size > FULL_SCORING_MAX and terms:
+            cap = max(COMMON_MIN, COMMON_SHARE * self.size)
+            rare = [t for t in terms if sum(e - s for _, s, e in t[1]) <= cap]
+            terms = rare or sorted(terms, key=lambda t: -t[0])[:2]  # the two rarest when every term is common
+        scores = self._accumulate(terms)
+        found = np.flatnonzero(scores > 0) if mask is None else np.flatnonzero((scores > 0) & mask)
+        return top_rows(scores[found], found, n)
+
+
+def top_rows(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the n best scores, best first; ties broken by row (stable, deterministic)."""
+    if len(rows) == 0:
+        return rows
+    n = min(n, len(rows))
+    part = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
+    order = np.lexsort((rows[part], -scores[part]))
+    return rows[part][order]

@@ -33,39 +33,23 @@ def filter_mask(snapshot: Snapshot, filters: Filters) -> np.ndarray | None:
     mask = np.ones(snapshot.size, dtype=bool)
     if filters.speaker is not None:
         mask &= snapshot.speaker_mask(filters.speaker)
-    allowed = []
-    for i, tid in enumerate(snapshot.transcript_order):
-        record = snapshot.manifest.transcripts[tid]
-        if filters.transcript is not None and tid.casefold() != filters.transcript.strip().casefold():
-            continue
-        if filters.date_from is not None and (record.date is None or record.date < filters.date_from):
-            continue
-        if filters.date_to is not None and (record.date is None or record.date[:len(filters.date_to)] > filters.date_to):
-            continue
-        allowed.append(i)
-    if filters.transcript is not None or filters.date_from is not None or filters.date_to is not None:
-        mask &= np.isin(snapshot.transcript_codes, np.asarray(allowed, dtype=np.int32))
+    if filters.transcript is None and filters.date_from is None and filters.date_to is None:
+        return mask
+    allowed = np.ones(len(snapshot.transcript_order), dtype=bool)  # per transcript, in transcript_order
+    if filters.transcript is not None:
+        allowed &= snapshot.transcript_keys == filters.transcript.strip().casefold()
+    dates = snapshot.transcript_dates  # "" where unknown: an unknown date never passes a date filter
+    if filters.date_from is not None:
+        allowed &= (dates != "") & (dates >= filters.date_from)
+    if filters.date_to is not None:  # a prefix compares as its whole period: date_to "2025-10" keeps October
+        allowed &= (dates != "") & (dates.astype(f"<U{len(filters.date_to)}") <= filters.date_to)
+    mask &= allowed[snapshot.transcript_codes]
     return mask
-
-
-def _top(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
-    """Rows of the n best scores, best first; ties broken by row (stable, deterministic)."""
-    if len(rows) == 0:
-        return rows
-    n = min(n, len(rows))
-    part = np.argpartition(-scores, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
-    order = np.lexsort((rows[part], -scores[part]))
-    return rows[part][order]
 
 
 def dense_candidates(snapshot: Snapshot, query_vector: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:
     """Best chunk rows by inner product with the query (exact or HNSW, see `ragqa.dense_index`)."""
     return snapshot.dense.search(query_vector, n, mask)
-
-
-def lexical_candidates(scores: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:
-    rows = np.flatnonzero(scores > 0) if mask is None else np.flatnonzero((scores > 0) & mask)
-    return _top(scores[rows], rows, n)
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -185,22 +169,22 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
     use_dense = settings.mode in ("hybrid", "dense")
     use_lexical = settings.mode in ("hybrid", "lexical")
     qv = embedder.embed_queries([query])[0] if use_dense else None
-    lexical_all = snapshot.lexical.scores(topic_text(query, lang), lang) if use_lexical else None
+    topic = topic_text(query, lang)
     if mask is not None and int(mask.sum()) <= ALL_ROWS_MAX:
         rows = np.flatnonzero(mask)
     else:
         parts = []
         if qv is not None:
             parts.append(dense_candidates(snapshot, qv, mask, settings.candidates))
-        if lexical_all is not None:
-            parts.append(lexical_candidates(lexical_all, mask, settings.candidates))
+        if use_lexical:
+            parts.append(snapshot.lexical.top(topic, lang, settings.candidates, mask))
         rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     if len(rows) == 0:
         return []
     candidates = Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
-        lexical=lexical_all[rows].astype(np.float64) if lexical_all is not None else None,
+        lexical=snapshot.lexical.scores_of(topic, lang, rows).astype(np.float64) if use_lexical else None,
         langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
         owner=snapshot.transcript_codes[rows], word_counts=snapshot.word_counts[rows])
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)

@@ -70,6 +70,8 @@ class Snapshot:
     manifest: Manifest
     parts: list[_Part]
     transcript_order: list[str]
+    transcript_keys: np.ndarray  # str per transcript (in `transcript_order`): its case-folded id, for filters
+    transcript_dates: np.ndarray  # str per transcript: its date ("" when unknown), for filters
     transcript_codes: np.ndarray  # int32 per chunk: position of its transcript in `transcript_order`
     speaker_table: np.ndarray  # object array of speakers; `speaker_codes` index it
     speaker_codes: np.ndarray  # int32 per chunk
@@ -137,13 +139,16 @@ class Snapshot:
             l_codes.append(langs.codes(cols.langs)[cols.lang_code[local_rows]])
             words.append(cols.word_count[local_rows])
             doc_len.append(cols.doc_len[local_rows])
-            postings_parts.append(PostingsPart(data.postings, row_of, offset))
+            postings_parts.append(PostingsPart(data.postings, offset, len(local_rows),
+                                               None if row_of is None else local_rows, row_of))
             segment_rows.append(SegmentRows(record, keep))
             offset += len(local_rows)
         vectors = RowVectors([(p.offset, p.data.vectors, p.local_rows) for p in parts], manifest.dim)
         doc_lengths = _concat(doc_len, np.float32)
         return cls(
             manifest=manifest, parts=parts, transcript_order=order,
+            transcript_keys=np.array([t.casefold() for t in order], dtype=str),
+            transcript_dates=np.array([manifest.transcripts[t].date or "" for t in order], dtype=str),
             transcript_codes=_concat(t_codes, np.int32), speaker_table=speakers.array(),
             speaker_codes=_concat(s_codes, np.int32), lang_table=langs.array(), lang_codes=_concat(l_codes, np.int32),
             word_counts=_concat(words, np.float64), vectors=vectors,

@@ -142,7 +142,7 @@ class LexicalIndex:
         self.size = len(doc_len)
         doc_len = np.asarray(doc_len, dtype=np.float32)
         avgdl = max(float(doc_len.mean()), 1e-9) if self.size else 1.0
-        self.k1 = k1
+        self.k1, self.b, self.doc_len = k1, b, doc_len
         self.norm = (k1 * (1.0 - b + b * doc_len / avgdl)).astype(np.float32)  # BM25 length normalisation
 
     @classmethod
@@ -193,6 +193,26 @@ class LexicalIndex:
         for idf, ranges in self._terms(query, lang):
             tf = sum(part.tf_of(start, end, rows) for part, start, end in ranges)
             out += np.float32(idf) * tf / (tf + norm)
+        return out
+
+    def group_scores(self, query: str, lang: str | None, groups: np.ndarray, n_groups: int) -> np.ndarray:
+        """BM25 of each group of chunks (`groups[row]`, e.g. a transcript) as one document: term counts
+        and lengths summed over the group's chunks, document frequencies counted over groups."""
+        out = np.zeros(n_groups, dtype=np.float32)
+        if self.size == 0:
+            return out
+        present = np.bincount(groups, minlength=n_groups) > 0
+        n_docs = int(present.sum())
+        doc_len = np.bincount(groups, weights=self.doc_len, minlength=n_groups)
+        norm = self.k1 * (1.0 - self.b + self.b * doc_len / max(float(doc_len[present].mean()), 1e-9))
+        for _, ranges in self._terms(query, lang):
+            tf = np.zeros(n_groups)
+            for part, start, end in ranges:
+                rows, counts = part.live(start, end)
+                tf += np.bincount(groups[rows], weights=counts, minlength=n_groups)
+            df = np.count_nonzero(tf)
+            idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+            out += (idf * tf * (self.k1 + 1.0) / (tf + norm)).astype(np.float32)
         return out
 
     def top(self, query: str, lang: str | None, n: int, mask: np.ndarray | None = None) -> np.ndarray:

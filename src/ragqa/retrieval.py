@@ -7,7 +7,8 @@ import numpy as np
 
 from .embedding import Embedder
 from .language import query_language
-from .query_analysis import speakers_named, topic_text
+from .lexical import FULL_SCORING_MAX
+from .query_analysis import speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
 from .snapshot import Snapshot
 from .types import Hit
@@ -86,9 +87,13 @@ def smooth(scores: np.ndarray, words: np.ndarray, owner: np.ndarray, settings: R
     return out
 
 
-def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int) -> np.ndarray:
-    """Per candidate: how well its transcript matches as a whole (sum of the transcript's `top` best
-    candidate scores, z-normalised across transcripts)."""
+def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int, weight: float = 1.0,
+                     lexical: np.ndarray | None = None, lexical_ok: np.ndarray | None = None,
+                     lexical_weight: float = 0.0) -> np.ndarray:
+    """Per candidate: how well its transcript matches as a whole: `weight` times the sum of the
+    transcript's `top` best candidate scores, z-normalised across transcripts, plus `lexical_weight` times
+    the z-normalised BM25 of the transcript as one document (`lexical`, per candidate; only transcripts
+    in the question's language, `lexical_ok`, take part: the language gate)."""
     codes, local = np.unique(owner, return_inverse=True)
     order = np.lexsort((-scores, local))
     grouped = local[order]
@@ -96,7 +101,18 @@ def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int) -> np.ndar
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     keep = rank < top
     totals = np.bincount(grouped[keep], weights=scores[order][keep], minlength=len(codes))
-    return zscore(totals)[local]
+    prior = weight * zscore(totals)
+    if lexical is not None and lexical_weight:
+        ok = np.ones(len(scores), dtype=bool) if lexical_ok is None else lexical_ok
+        per_transcript = np.zeros(len(codes))
+        per_transcript[local[ok]] = lexical[ok]
+        ok_transcripts = np.zeros(len(codes), dtype=bool)
+        ok_transcripts[local[ok]] = True
+        if ok_transcripts.any():
+            z = np.zeros(len(codes))
+            z[ok_transcripts] = zscore(per_transcript[ok_transcripts])
+            prior = prior + lexical_weight * z
+    return prior[local]
 
 
 ALL_ROWS_MAX = 20_000  # a filter that keeps this few chunks scores all of them (no candidate cut)
@@ -114,6 +130,7 @@ class Candidates:
     speakers: list[str]
     owner: np.ndarray  # int code of each chunk's transcript
     word_counts: np.ndarray  # float64 words per chunk
+    transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
 
 
 def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
@@ -124,9 +141,9 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
     rows = c.rows
     if len(rows) == 0:
         return []
+    lang = query_language(query)
+    ok = np.ones(len(rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in c.langs])
     if c.dense is not None and c.lexical is not None:
-        lang = query_language(query)
-        ok = np.ones(len(rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in c.langs])
         scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
         keep = None
     elif c.dense is not None:
@@ -136,10 +153,11 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         scores = zscore(c.lexical)
     else:
         return []
-    speakers, owner, words = c.speakers, c.owner, c.word_counts
+    speakers, owner, words, transcript_lexical = c.speakers, c.owner, c.word_counts, c.transcript_lexical
     if keep is not None and not keep.all():
         idx = np.flatnonzero(keep)
-        rows, scores, owner, words = rows[idx], scores[idx], owner[idx], words[idx]
+        rows, scores, owner, words, ok = rows[idx], scores[idx], owner[idx], words[idx], ok[idx]
+        transcript_lexical = transcript_lexical[idx] if transcript_lexical is not None else None
         speakers = [speakers[i] for i in idx]
         if len(rows) == 0:
             return []
@@ -150,9 +168,10 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                                                                    count=len(rows))
     if one_transcript:
         scores = smooth(scores, words, owner, settings)
-    elif settings.transcript_prior_weight and len(np.unique(owner)) > 1:
-        scores = scores + settings.transcript_prior_weight * transcript_prior(scores, owner,
-                                                                             settings.transcript_prior_top)
+    elif (settings.transcript_prior_weight or settings.transcript_lexical_weight) and len(np.unique(owner)) > 1:
+        scores = scores + transcript_prior(scores, owner, settings.transcript_prior_top,
+                                           settings.transcript_prior_weight, transcript_lexical, ok,
+                                           settings.transcript_lexical_weight)
     best = np.lexsort((rows, -scores))[:k]
     return [(int(rows[i]), float(scores[i])) for i in best]
 
@@ -170,6 +189,8 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
     use_lexical = settings.mode in ("hybrid", "lexical")
     qv = embedder.embed_queries([query])[0] if use_dense else None
     topic = topic_text(query, lang)
+    if settings.speaker_boost:  # the boost, not the "Speaker:" labels in the chunk text, handles named speakers
+        topic = without_speakers(topic, speakers_named(query, list(snapshot.speaker_table)))
     if mask is not None and int(mask.sum()) <= ALL_ROWS_MAX:
         rows = np.flatnonzero(mask)
     else:
@@ -181,12 +202,18 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
         rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     if len(rows) == 0:
         return []
+    owner = snapshot.transcript_codes[rows]
+    transcript_lexical = None
+    if (use_lexical and filters.transcript is None and settings.transcript_lexical_weight
+            and snapshot.size <= FULL_SCORING_MAX):  # it reads every posting of the query's terms
+        transcript_lexical = snapshot.lexical.group_scores(topic, lang, snapshot.transcript_codes,
+                                                           len(snapshot.transcript_order))[owner]
     candidates = Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(topic, lang, rows).astype(np.float64) if use_lexical else None,
         langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
-        owner=snapshot.transcript_codes[rows], word_counts=snapshot.word_counts[rows])
+        owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical)
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [make_hit(snapshot, row, score) for row, score in ranked]
 

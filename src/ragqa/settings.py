@@ -50,12 +50,14 @@ class RetrievalSettings(BaseModel):
     k: int = 10
     candidates: int = 300  # per retriever, before fusion
     lexical_weight: float = 0.5  # BM25's share in the z-score fusion (dense gets the rest)
-    speaker_boost: float = 0.5  # added (in z units) to chunks of a speaker the question names
+    speaker_boost: float = 1.0  # added (in z units) to chunks of a speaker the question names
     smoothing_reach_words: float = 130.0  # within one transcript: neighbours this close share their scores
     smoothing_half_words: float = 50.0  # ... with weight halving every this many words
     smoothing_self_weight: float = 2.0
     transcript_prior_weight: float = 0.5  # corpus-wide: prefer chunks of transcripts that match as a whole
     transcript_prior_top: int = 10  # a transcript's match = sum of its best this-many candidate scores
+    transcript_lexical_weight: float = 0.5  # corpus-wide: BM25 of the whole transcript as one document
+    # (local store up to 200k chunks: above, it would read every posting of the query's terms)
 
 
 class LLMSettings(BaseModel):

@@ -100,8 +100,10 @@ class PostgresBackend:
                 generation = read_generation(conn, self.pg.namespace)
                 if generation != manifest.generation:  # another process committed: serve its generation
                     self._install(_read(conn, self.pg.namespace, self.location), check=True)
+                speakers = sorted({s for r in self.manifest.transcripts.values() for s in r.speakers})
                 return pg_search.search(conn, self.pg, self._configs, self.size, qv, query, k, filters,
-                                        settings.retrieval, use_lexical=mode in ("hybrid", "lexical"))
+                                        settings.retrieval, use_lexical=mode in ("hybrid", "lexical"),
+                                        speakers=speakers)
 
     def turns(self, transcript_id: str) -> list[Turn]:
         with translated(self.location, "reading turns"), self._pool.connection() as conn:

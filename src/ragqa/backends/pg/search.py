@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ...language import STOPWORDS, detect_language, query_language
-from ...query_analysis import topic_text
+from ...query_analysis import speakers_named, topic_text, without_speakers
 from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates
 from ...settings import PostgresSettings, RetrievalSettings
 from ...types import Hit
@@ -27,10 +27,11 @@ COMMON_ROWS = 5_000  # ... and in more chunks than this (ranking a few thousand 
 MIN_LEXEMES = 2
 
 
-def query_words(query: str) -> list[str]:
-    """Topic words of a query, lower-cased, without the stopwords of its (detected) language."""
+def query_words(query: str, named_speakers: set[str] = frozenset()) -> list[str]:
+    """Topic words of a query, lower-cased, without the stopwords of its (detected) language and the
+    words of the speakers it names (the speaker boost handles those, as in the local store)."""
     lang = query_language(query)
-    text = topic_text(query, lang)
+    text = without_speakers(topic_text(query, lang), set(named_speakers))
     stop = STOPWORDS.get(lang or detect_language(text), frozenset())
     return sorted({w for w in _WORD.findall(text.lower()) if w not in stop})
 
@@ -152,13 +153,16 @@ def count_upto(conn: psycopg.Connection, ns: str, filters: Filters, limit: int) 
 
 
 def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], size: int, qv: np.ndarray | None,
-           query: str, k: int, filters: Filters, settings: RetrievalSettings, use_lexical: bool) -> list[Hit]:
-    """The k best of the `size` chunks (call inside a transaction: the options are transaction-local)."""
+           query: str, k: int, filters: Filters, settings: RetrievalSettings, use_lexical: bool,
+           speakers: list[str] = ()) -> list[Hit]:
+    """The k best of the `size` chunks (call inside a transaction: the options are transaction-local);
+    `speakers`: every speaker of the index, to recognise the ones the query names."""
     n = settings.candidates
     all_rows = filters.active() and count_upto(conn, pg.namespace, filters, ALL_ROWS_MAX + 1) <= ALL_ROWS_MAX
     tsquery = None
     if use_lexical:
-        lexemes = query_lexemes(conn, query_words(query), configs)
+        named = speakers_named(query, list(speakers)) if settings.speaker_boost else set()
+        lexemes = query_lexemes(conn, query_words(query, named), configs)
         tsquery = tsquery_text(lexemes, lexeme_shares(conn, pg.namespace) if lexemes else {}, size)
     set_search_options(conn, pg, n)
     plan = search_plan(pg.namespace, qv, tsquery, filters, all_rows, n)

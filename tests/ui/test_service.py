@@ -91,3 +91,17 @@ def test_warm_up_reports_an_llm_that_cannot_load(index, tmp_path):
     index.settings = index.settings.merged(llm={"backend": "llamacpp", "model": str(missing)})
     problem = ChatService(index).warm_up()
     assert problem is not None and "no-such-model.gguf" in problem
+
+
+def test_what_another_process_commits_is_served_by_the_next_question(index, tmp_path):
+    """The server and `ragqa add` in another process share the index folder: the next question (and the
+    stats) see the new transcript without a restart."""
+    import ragqa
+
+    service = ChatService(index)
+    before = service.stats()["transcripts"]
+    other = ragqa.load_index(index.path, settings=index.settings)  # as a separate `ragqa add` would
+    other.add([write(tmp_path / "ferry.txt", FERRY)])
+    answer = service.ask("How many passengers a day are expected on the ferry?", None, service.filters("", "", "", ""))
+    assert any("9,300" in c.quote and c.speaker == "Maria Santos" for c in answer.citations), answer.text
+    assert service.stats()["transcripts"] == before + 1

@@ -95,6 +95,7 @@ class ChatService:
         return (dates[0], dates[-1]) if dates else None
 
     def stats(self) -> dict[str, Any]:
+        self.index.reload()
         return self.index.stats()
 
     def embedder_label(self) -> str:
@@ -140,7 +141,9 @@ class ChatService:
 
     def ask(self, question: str, k: int | None, filters: Filters, backend: str | None = None,
             stream: bool = False) -> Any:
-        """`Index.ask` with the chosen backend: an Answer, or an AnswerStream when `stream`."""
+        """`Index.ask` with the chosen backend: an Answer, or an AnswerStream when `stream`. What another
+        process (`ragqa add`, another server) committed since the last question is served first."""
+        self.index.reload()  # one small manifest read when nothing changed
         index = self._index_for(backend)
         return index.ask(question, k=k, stream=stream, **asdict(filters))
 

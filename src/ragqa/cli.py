@@ -225,11 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "build":
             p.add_argument("--force", action="store_true", help="re-embed even unchanged transcripts")
-            p.add_argument("--engine", choices=["local", "dask"], default=None,
-                           help="parse and embed here (local, default) or on a Dask cluster")
-            p.add_argument("--scheduler", default=None,
-                           help="Dask scheduler address (tcp://host:8786); default: start a local cluster")
-            p.add_argument("--workers", type=int, default=None, help="workers of the local Dask cluster (default 2)")
+        p.add_argument("--engine", choices=["local", "dask"], default=None,
+                       help="parse and embed here (local, default) or on a Dask cluster")
+        p.add_argument("--scheduler", default=None,
+                       help="Dask scheduler address (tcp://host:8786); default: start a local cluster")
+        p.add_argument("--workers", type=int, default=None, help="workers of the local Dask cluster (default 2)")
         p.set_defaults(func=cmd_build if name == "build" else cmd_add)
     p = sub.add_parser("remove", parents=[common], help="remove one transcript")
     p.add_argument("transcript_id")

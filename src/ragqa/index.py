@@ -107,20 +107,29 @@ class Index:
     # -- writing -------------------------------------------------------------------------------
     def add(self, sources: Sequence[str | Path], progress: Progress | None = None,
             strict: bool = False) -> BuildReport:
-        """Add (or update) the transcripts in `sources`; unchanged ones cost nothing."""
+        """Add (or update) the transcripts in `sources`; unchanged ones cost nothing. With
+        `build.engine = "dask"` the files are parsed and the new transcripts embedded on a Dask cluster."""
         from .parsing import load_sources
 
-        loaded = load_sources(list(sources))
-        return self.add_transcripts(loaded.transcripts, problems=loaded.problems, progress=progress, strict=strict)
+        with _engine(self.settings) as engine:
+            loaded = (engine.load_sources if engine else load_sources)(list(sources))
+            return self._add(loaded.transcripts, loaded.problems, progress, strict,
+                             engine.prepare if engine else prepare_batch)
 
     def add_transcripts(self, transcripts: Iterable[Transcript], problems: Sequence[SourceProblem] = (),
                         progress: Progress | None = None, strict: bool = False) -> BuildReport:
         """Add already-parsed transcripts (same rules as `add`)."""
+        with _engine(self.settings) as engine:
+            return self._add(list(transcripts), problems, progress, strict,
+                             engine.prepare if engine else prepare_batch)
+
+    def _add(self, transcripts: list[Transcript], problems: Sequence[SourceProblem], progress: Progress | None,
+             strict: bool, prepare: Prepare) -> BuildReport:
         if strict and problems:
             raise _strict_failure(problems)
         report = BuildReport(problems=list(problems))
-        apply_changes(self.backend, self.settings, self.embedder, list(transcripts), set(), False, report,
-                      progress, force=False)
+        apply_changes(self.backend, self.settings, self.embedder, transcripts, set(), False, report,
+                      progress, force=False, prepare=prepare)
         return report
 
     def remove(self, transcript_id: str) -> None:

@@ -56,7 +56,7 @@ def measure_size(path: Path, settings: Settings, queries: list[str], query_vecto
         ms, rows = timed(snapshot.dense.search, qv, retrieval.candidates, None)
         dense.append(ms)
         recalls.append(recall_at_10(rows, snapshot.vectors, qv))
-        ms, _ = timed(snapshot.lexical.top, q, None, retrieval.candidates)
+        ms, _ = timed(lambda: snapshot.lexical.top(snapshot.lexical.query(q), retrieval.candidates))
         lexical.append(ms)
         ms, _ = timed(index.search, q, 10, speaker)
         filtered.append(ms)

@@ -68,10 +68,10 @@ def test_large_index_paths_give_exact_scores_for_candidates(monkeypatch):
     monkeypatch.setattr(lexical, "FULL_SCORING_MAX", 0)
     monkeypatch.setattr(lexical, "COMMON_MIN", 2)  # live chunks: T0, T2, T3, T0
     rows = np.arange(segmented.size)
-    assert np.allclose(segmented.scores_of(query, None, rows), full, rtol=1e-5)
-    assert np.allclose(segmented.scores_of(query, None, np.array([1, 3])), full[[1, 3]], rtol=1e-5)
+    assert np.allclose(segmented.scores_of(segmented.query(query), rows), full, rtol=1e-5)
+    assert np.allclose(segmented.scores_of(segmented.query(query), np.array([1, 3])), full[[1, 3]], rtol=1e-5)
     # "Kazakistan" (3 chunks) is common, "confine" (2) is not: only chunks with "confine" are candidates
-    assert full[1] > 0 and segmented.top(query, None, 10).tolist() == [0, 3]
+    assert full[1] > 0 and segmented.top(segmented.query(query), 10).tolist() == [0, 3]
 
 
 def test_group_scores_treat_each_group_as_one_document():
@@ -80,4 +80,4 @@ def test_group_scores_treat_each_group_as_one_document():
     joined = LexicalIndex.from_frequencies(term_frequencies([" ".join(TEXTS[:2]), " ".join(TEXTS[2:])], ["it", "it"]))
     groups = np.array([0, 0, 1, 1])
     for query in ("Kazakistan confine", "università russe", "Rosatom"):
-        assert np.allclose(index.group_scores(query, "it", groups, 2), joined.scores(query, "it"), atol=1e-5)
+        assert np.allclose(index.group_scores(index.query(query, "it"), groups, 2), joined.scores(query, "it"), atol=1e-5)

@@ -151,21 +151,22 @@ class LexicalIndex:
         tf = tf.tocsr()
         return cls([PostingsPart(Postings.from_counts(tf), 0, tf.shape[0])], np.asarray(tf.sum(axis=1)).ravel())
 
-    def _terms(self, query: str, lang: str | None) -> list[tuple[float, list[tuple[PostingsPart, int, int]]]]:
-        """Per query term found in the index: (idf * (k1 + 1), its postings ranges per segment)."""
-        ids = query_term_ids(query, lang)
+    def query(self, text: str, lang: str | None = None) -> "LexicalQuery":
+        """The query's terms found in the index, with their weights: prepared once per search and used
+        for candidates (`top`), candidate scores (`scores_of`) and transcript scores (`group_scores`)."""
+        ids = query_term_ids(text, lang)
         ranges: dict[int, list[tuple[PostingsPart, int, int]]] = {}
         for part in self.parts:
             for i, start, end in part.postings.ranges(ids):
                 ranges.setdefault(i, []).append((part, start, end))
-        out = []
+        terms = []
         for i in sorted(ranges):
             df = sum(part.live_count(start, end) for part, start, end in ranges[i])
             if df:
-                out.append((float(np.log1p((self.size - df + 0.5) / (df + 0.5)) * (self.k1 + 1.0)), ranges[i]))
-        return out
+                terms.append((float(np.log1p((self.size - df + 0.5) / (df + 0.5)) * (self.k1 + 1.0)), ranges[i]))
+        return LexicalQuery(terms)
 
-    def _accumulate(self, terms: list[tuple[float, list[tuple[PostingsPart, int, int]]]]) -> np.ndarray:
+    def _accumulate(self, terms: list[QueryTerm]) -> np.ndarray:
         all_rows, all_weights = [], []
         for idf, ranges in terms:
             for part, start, end in ranges:
@@ -177,25 +178,31 @@ class LexicalIndex:
         return np.bincount(np.concatenate(all_rows), weights=np.concatenate(all_weights),
                            minlength=self.size).astype(np.float32)
 
+    def _full(self, query: "LexicalQuery") -> np.ndarray:
+        """Every chunk's score for `query`, computed once per query."""
+        if query.full is None:
+            query.full = self._accumulate(query.terms)
+        return query.full
+
     def scores(self, query: str, lang: str | None = None) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros where no term matches)."""
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
-        return self._accumulate(self._terms(query, lang))
+        return self._full(self.query(query, lang))
 
-    def scores_of(self, query: str, lang: str | None, rows: np.ndarray) -> np.ndarray:
+    def scores_of(self, query: "LexicalQuery", rows: np.ndarray) -> np.ndarray:
         """Exact BM25 scores of the given rows only (sorted snapshot rows)."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.size <= FULL_SCORING_MAX:
-            return self.scores(query, lang)[rows]
+            return self._full(query)[rows]
         out = np.zeros(len(rows), dtype=np.float32)
         norm = self.norm[rows]
-        for idf, ranges in self._terms(query, lang):
+        for idf, ranges in query.terms:
             tf = sum(part.tf_of(start, end, rows) for part, start, end in ranges)
             out += np.float32(idf) * tf / (tf + norm)
         return out
 
-    def group_scores(self, query: str, lang: str | None, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    def group_scores(self, query: "LexicalQuery", groups: np.ndarray, n_groups: int) -> np.ndarray:
         """BM25 of each group of chunks (`groups[row]`, e.g. a transcript) as one document: term counts
         and lengths summed over the group's chunks, document frequencies counted over groups."""
         out = np.zeros(n_groups, dtype=np.float32)
@@ -205,7 +212,7 @@ class LexicalIndex:
         n_docs = int(present.sum())
         doc_len = np.bincount(groups, weights=self.doc_len, minlength=n_groups)
         norm = self.k1 * (1.0 - self.b + self.b * doc_len / max(float(doc_len[present].mean()), 1e-9))
-        for _, ranges in self._terms(query, lang):
+        for _, ranges in query.terms:
             tf = np.zeros(n_groups)
             for part, start, end in ranges:
                 rows, counts = part.live(start, end)
@@ -215,18 +222,30 @@ class LexicalIndex:
             out += (idf * tf * (self.k1 + 1.0) / (tf + norm)).astype(np.float32)
         return out
 
-    def top(self, query: str, lang: str | None, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+    def top(self, query: "LexicalQuery", n: int, mask: np.ndarray | None = None) -> np.ndarray:
         """Rows of (about) the n best BM25 matches, best first. Above FULL_SCORING_MAX chunks the query's
         most common terms do not select candidates (see COMMON_SHARE); their weight in any chunk's score
         is small, and `scores_of` still counts them."""
-        terms = self._terms(query, lang)
-        if self.size > FULL_SCORING_MAX and terms:
+        if self.size > FULL_SCORING_MAX and query.terms:
             cap = max(COMMON_MIN, COMMON_SHARE * self.size)
-            rare = [t for t in terms if sum(e - s for _, s, e in t[1]) <= cap]
-            terms = rare or sorted(terms, key=lambda t: -t[0])[:2]  # the two rarest when every term is common
-        scores = self._accumulate(terms)
+            rare = [t for t in query.terms if sum(e - s for _, s, e in t[1]) <= cap]
+            scores = self._accumulate(rare or sorted(query.terms, key=lambda t: -t[0])[:2])  # else the two rarest
+        else:
+            scores = self._full(query)
         found = np.flatnonzero(scores > 0) if mask is None else np.flatnonzero((scores > 0) & mask)
         return top_rows(scores[found], found, n)
+
+
+QueryTerm = tuple[float, list[tuple[PostingsPart, int, int]]]  # (idf * (k1 + 1), postings ranges per segment)
+
+
+@dataclass
+class LexicalQuery:
+    """A query prepared against one LexicalIndex: its terms found there, and every chunk's score once
+    something needed them all."""
+
+    terms: list[QueryTerm]
+    full: np.ndarray | None = None
 
 
 def top_rows(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:

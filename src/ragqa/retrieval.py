@@ -191,6 +191,7 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
     topic = topic_text(query, lang)
     if settings.speaker_boost:  # the boost, not the "Speaker:" labels in the chunk text, handles named speakers
         topic = without_speakers(topic, speakers_named(query, list(snapshot.speaker_table)))
+    lexical = snapshot.lexical.query(topic, lang) if use_lexical else None
     if mask is not None and int(mask.sum()) <= ALL_ROWS_MAX:
         rows = np.flatnonzero(mask)
     else:
@@ -198,7 +199,7 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
         if qv is not None:
             parts.append(dense_candidates(snapshot, qv, mask, settings.candidates))
         if use_lexical:
-            parts.append(snapshot.lexical.top(topic, lang, settings.candidates, mask))
+            parts.append(snapshot.lexical.top(lexical, settings.candidates, mask))
         rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     if len(rows) == 0:
         return []
@@ -206,12 +207,12 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
     transcript_lexical = None
     if (use_lexical and filters.transcript is None and settings.transcript_lexical_weight
             and snapshot.size <= FULL_SCORING_MAX):  # it reads every posting of the query's terms
-        transcript_lexical = snapshot.lexical.group_scores(topic, lang, snapshot.transcript_codes,
+        transcript_lexical = snapshot.lexical.group_scores(lexical, snapshot.transcript_codes,
                                                            len(snapshot.transcript_order))[owner]
     candidates = Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
-        lexical=snapshot.lexical.scores_of(topic, lang, rows).astype(np.float64) if use_lexical else None,
+        lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
         langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
         owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical)
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)

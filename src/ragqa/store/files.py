@@ -5,6 +5,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..errors import IndexFormatError
+
 
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -48,3 +50,22 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def check_sha256(path: Path, data: bytes | memoryview, digest: str | None, index_dir: Path) -> None:
+    """Refuse the bytes of index file `path` unless they hash to the manifest's `digest`."""
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise IndexFormatError(f"{path}: checksum differs from the manifest (file altered or corrupt); "
+                               f"run `ragqa doctor --index {index_dir}`")
+
+
+def read_verified(path: Path, digest: str | None, index_dir: Path) -> bytes:
+    """The bytes of an index file that loading reads whole anyway, checked against the manifest's sha256
+    (one pass over bytes already in memory), so altered files never serve what the index did not write."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IndexFormatError(f"{path}: unreadable ({exc.strerror or exc}); "
+                               f"run `ragqa doctor --index {index_dir}`") from exc
+    check_sha256(path, data, digest, index_dir)
+    return data

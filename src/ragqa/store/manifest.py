@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexFormatError
-from .files import write_atomic
+from .files import read_verified, write_atomic
 
 FORMAT_VERSION = 2  # 1: transcript records inside the manifest, term counts as terms.npz
 MANIFEST_NAME = "manifest.json"
@@ -139,15 +139,7 @@ class Manifest:
 def read_records(index_dir: Path, segment: SegmentRecord) -> dict[str, TranscriptRecord]:
     """The transcript records a segment was written with (checksum verified)."""
     path = index_dir / SEGMENTS_DIR / segment.name / TRANSCRIPTS_FILE
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IndexFormatError(f"{path}: unreadable ({exc.strerror or exc}); "
-                               f"run `ragqa doctor --index {index_dir}`") from exc
-    size, digest = segment.files.get(TRANSCRIPTS_FILE, (None, None))
-    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
-        raise IndexFormatError(f"{path}: checksum differs from the manifest (file altered or corrupt); "
-                               f"run `ragqa doctor --index {index_dir}`")
+    data = read_verified(path, segment.files.get(TRANSCRIPTS_FILE, (None, None))[1], index_dir)
     try:
         return {tid: TranscriptRecord(**r) for tid, r in json.loads(data).items()}
     except (ValueError, TypeError, AttributeError) as exc:

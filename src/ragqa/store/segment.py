@@ -1,7 +1,6 @@
 """Immutable segment folders: the chunks, vectors and term counts of one batch of transcripts."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import mmap
@@ -17,7 +16,7 @@ import scipy.sparse as sp
 from ..errors import IndexFormatError
 from ..types import Chunk, Transcript
 from .columns import ChunkColumns, Postings
-from .files import fsync_dir, fsync_file, sha256_file
+from .files import check_sha256, fsync_dir, fsync_file, read_verified, sha256_file
 from .manifest import SEGMENTS_DIR, TRANSCRIPTS_FILE, SegmentRecord, TranscriptRecord, records_json
 
 CHUNKS_FILE, VECTORS_FILE, TURNS_FILE = "chunks.jsonl", "vectors.npy", "turns.jsonl"
@@ -98,18 +97,8 @@ def check_segment(index_dir: Path, record: SegmentRecord, full: bool = False) ->
 
 
 def _read_verified(index_dir: Path, record: SegmentRecord, fname: str) -> tuple[Path, bytes]:
-    """A file that loading reads whole anyway, checked against the manifest's sha256 (one pass over
-    bytes already in memory), so an altered docstore never serves text the index did not write."""
     path = index_dir / SEGMENTS_DIR / record.name / fname
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IndexFormatError(f"{path}: unreadable ({exc.strerror or exc}); "
-                               f"run `ragqa doctor --index {index_dir}`") from exc
-    if hashlib.sha256(data).hexdigest() != record.files[fname][1]:
-        raise IndexFormatError(f"{path}: checksum differs from the manifest (file altered or corrupt); "
-                               f"run `ragqa doctor --index {index_dir}`")
-    return path, data
+    return path, read_verified(path, record.files[fname][1], index_dir)
 
 
 def read_chunks(index_dir: Path, record: SegmentRecord) -> list[dict]:
@@ -137,9 +126,7 @@ class ChunkLines:
         except (OSError, ValueError) as exc:
             raise IndexFormatError(f"{self.path}: unreadable ({exc}); "
                                    f"run `ragqa doctor --index {index_dir}`") from exc
-        if hashlib.sha256(self._data).hexdigest() != record.files[CHUNKS_FILE][1]:
-            raise IndexFormatError(f"{self.path}: checksum differs from the manifest (file altered or corrupt); "
-                                   f"run `ragqa doctor --index {index_dir}`")
+        check_sha256(self.path, self._data, record.files[CHUNKS_FILE][1], index_dir)
         if len(line_start) != record.n_chunks + 1 or int(line_start[-1]) != len(self._data):
             raise IndexFormatError(f"{self.path}: does not match the segment's columns; "
                                    f"run `ragqa doctor --index {index_dir}`")

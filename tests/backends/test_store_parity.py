@@ -3,6 +3,7 @@ PostgreSQL + pgvector) so that they cannot drift apart: real parsing, real e5-sm
 real server."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -22,24 +23,9 @@ SEED_ID = "000_8668bff71fb91613"
 TOKAYEV = "Kassym-Jomart Tokayev"
 PUTIN = "Vladimir Putin"
 
-# the seed fact questions of tests/test_index.py: the answer is said by Tokayev
-SEED_QUESTIONS = [
-    ("How long is the border between Kazakhstan and Russia?", "7591"),
-    ("Quanto è lungo il confine tra Kazakistan e Russia?", "7591"),
-    ("Какова протяжённость границы между Казахстаном и Россией?", "7591"),
-    ("What was the trade volume between the two countries last year?", "28 miliardi"),
-    ("Qual è stato il volume degli scambi commerciali l'anno scorso?", "28 miliardi"),
-    ("Каков был объём торговли в прошлом году?", "28 miliardi"),
-    ("When will Tokayev make an official visit to Russia?", "12 novembre"),
-    ("Quando Tokayev farà una visita ufficiale in Russia?", "12 novembre"),
-    ("Когда Токаев посетит Россию с официальным визитом?", "12 novembre"),
-    ("Which company takes part in building the nuclear power plant?", "Rosatom"),
-    ("Quale azienda partecipa alla costruzione della centrale nucleare?", "Rosatom"),
-    ("Какая компания участвует в строительстве атомной электростанции?", "Rosatom"),
-    ("How many branches of Russian universities operate in Kazakhstan?", "nove sedi"),
-    ("Quante sedi di università russe operano in Kazakistan?", "nove sedi"),
-    ("Сколько филиалов российских университетов работает в Казахстане?", "nove sedi"),
-]
+# (question, a string of the passage that answers it); every answer is said by Tokayev.
+SEED_QUESTIONS = [(q["question"], q["fact"])
+                  for q in json.loads((DATA / "seed_questions.json").read_text(encoding="utf-8"))]
 
 
 @pytest.fixture(scope="session", params=STORES)

@@ -40,6 +40,12 @@ def test_seed_facts_are_in_the_top3_with_the_right_speaker(seed_index, question,
     assert any(fact in h.text and h.speaker == TOKAYEV for h in hits), [h.text[:80] for h in hits]
 
 
+@pytest.mark.parametrize("question,fact", SEED_QUESTIONS)
+def test_seed_facts_inside_the_transcript_with_the_learned_ranker(seed_index, question, fact):
+    hits = seed_index.search(question, k=3, transcript=SEED_ID)  # one transcript: the learned passage ranker
+    assert any(fact in h.text and h.speaker == TOKAYEV for h in hits), [h.text[:80] for h in hits]
+
+
 def test_hits_carry_turns_title_and_score(seed_index):
     (hit,) = seed_index.search("Rosatom centrale nucleare", k=1)
     assert hit.transcript_id == SEED_ID and hit.turns == [2] and hit.speaker == TOKAYEV

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 import Stemmer
 
 from .language import STEMMER_NAMES, STOPWORDS, detect_language
+from .passage_features import TermCounts
 from .store.columns import Postings
 
 HASH_BITS = 22
@@ -201,6 +202,16 @@ class LexicalIndex:
             tf = sum(part.tf_of(start, end, rows) for part, start, end in ranges)
             out += np.float32(idf) * tf / (tf + norm)
         return out
+
+    def term_counts(self, query: "LexicalQuery", rows: np.ndarray) -> TermCounts:
+        """Counts of each of the query's terms in the given rows (sorted snapshot rows), with their idf."""
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = np.zeros((len(query.terms), len(rows)))
+        for i, (_, ranges) in enumerate(query.terms):
+            for part, start, end in ranges:
+                counts[i] += part.tf_of(start, end, rows)
+        idf = np.array([weight / (self.k1 + 1.0) for weight, _ in query.terms], dtype=np.float64)
+        return TermCounts(counts=counts, idf=idf)
 
     def group_scores(self, query: "LexicalQuery", groups: np.ndarray, n_groups: int) -> np.ndarray:
         """BM25 of each group of chunks (`groups[row]`, e.g. a transcript) as one document: term counts

@@ -1,4 +1,5 @@
-"""Hybrid search over a snapshot: dense (FAISS) + BM25, fused by rank, with exact metadata filters."""
+"""Hybrid search over a snapshot: dense (FAISS) + BM25 candidates, ranked by a learned passage ranker inside
+one transcript and by z-score fusion with a transcript prior across many, with exact metadata filters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,8 @@ import numpy as np
 from .embedding import Embedder
 from .language import query_language
 from .lexical import FULL_SCORING_MAX
+from .passage_features import TermCounts, passage_features, zscore
+from .passage_ranker import load_ranker
 from .query_analysis import speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
 from .snapshot import Snapshot
@@ -51,13 +54,6 @@ def filter_mask(snapshot: Snapshot, filters: Filters) -> np.ndarray | None:
 def dense_candidates(snapshot: Snapshot, query_vector: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:
     """Best chunk rows by inner product with the query (exact or HNSW, see `ragqa.dense_index`)."""
     return snapshot.dense.search(query_vector, n, mask)
-
-
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """(s - mean) / std over the candidates; zeros when the scores are constant."""
-    s = np.asarray(scores, dtype=np.float64)
-    sd = float(s.std())
-    return (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
 
 
 def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_weight: float, lexical_ok: np.ndarray) -> np.ndarray:
@@ -131,18 +127,44 @@ class Candidates:
     owner: np.ndarray  # int code of each chunk's transcript
     word_counts: np.ndarray  # float64 words per chunk
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
+    terms: TermCounts | None = None  # the query terms' counts per chunk (local store, one transcript)
+
+
+def language_ok(c: Candidates, query: str) -> np.ndarray:
+    """Chunks whose language is the question's (or unknown, or the question's is): BM25 counts there."""
+    lang = query_language(query)
+    return np.ones(len(c.rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in c.langs])
+
+
+def named_speaker_mask(query: str, speakers: list[str]) -> np.ndarray:
+    """1.0 for chunks of a speaker the question names ("What did the Marketing expert say..."), else 0."""
+    named = speakers_named(query, sorted(set(speakers)))
+    return np.fromiter((s in named for s in speakers), dtype=float, count=len(speakers))
+
+
+def learned_features(c: Candidates, query: str) -> np.ndarray | None:
+    """The passage ranker's features of the candidates (one transcript, both sides on, term counts known)."""
+    if c.dense is None or c.lexical is None or c.terms is None or len(c.rows) == 0:
+        return None
+    return passage_features(c.lexical, c.dense, named_speaker_mask(query, c.speakers), c.word_counts, c.owner,
+                            c.terms, language_ok(c, query))
 
 
 def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
-    """The k best (row, score) among the candidates, best first (ties by row), same for every store:
-    z-score fusion with a language gate, a boost for speakers the question names, then neighbour
-    smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
+    """The k best (row, score) among the candidates, best first (ties by row), same for every store.
+    Inside one transcript with term counts known: the learned passage ranker (`ragqa.passage_ranker`).
+    Otherwise z-score fusion with a language gate, a boost for speakers the question names, then
+    neighbour smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
     rows = c.rows
     if len(rows) == 0:
         return []
-    lang = query_language(query)
-    ok = np.ones(len(rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in c.langs])
+    if one_transcript and settings.ranker == "learned":
+        features = learned_features(c, query)
+        if features is not None:
+            scores = load_ranker(settings.ranker_weights).score(features)
+            return _best(rows, scores, k)
+    ok = language_ok(c, query)
     if c.dense is not None and c.lexical is not None:
         scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
         keep = None
@@ -162,27 +184,26 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         if len(rows) == 0:
             return []
     if settings.speaker_boost:
-        named = speakers_named(query, sorted(set(speakers)))
-        if named:
-            scores = scores + settings.speaker_boost * np.fromiter((s in named for s in speakers), dtype=float,
-                                                                   count=len(rows))
+        scores = scores + settings.speaker_boost * named_speaker_mask(query, speakers)
     if one_transcript:
         scores = smooth(scores, words, owner, settings)
     elif (settings.transcript_prior_weight or settings.transcript_lexical_weight) and len(np.unique(owner)) > 1:
         scores = scores + transcript_prior(scores, owner, settings.transcript_prior_top,
                                            settings.transcript_prior_weight, transcript_lexical, ok,
                                            settings.transcript_lexical_weight)
+    return _best(rows, scores, k)
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     best = np.lexsort((rows, -scores))[:k]
     return [(int(rows[i]), float(scores[i])) for i in best]
 
 
-def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,
-           settings: RetrievalSettings) -> list[Hit]:
-    """The k best chunks of a local (FAISS + segment files) snapshot for `query` under `filters`
-    (measured in docs/quality.md): BM25 (question framing words dropped) and dense candidates,
-    ranked by `rank_candidates`."""
-    if snapshot.size == 0 or k <= 0 or not query.strip():
-        return []
+def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filters: Filters,
+                      settings: RetrievalSettings) -> Candidates:
+    """The chunks of a local (FAISS + segment files) snapshot that may answer `query` under `filters`, with
+    what ranking needs: BM25 (question framing words dropped) and dense candidates, or every chunk a
+    filter leaves when that is few."""
     mask = filter_mask(snapshot, filters)
     lang = query_language(query)
     use_dense = settings.mode in ("hybrid", "dense")
@@ -198,23 +219,32 @@ def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: 
         parts = []
         if qv is not None:
             parts.append(dense_candidates(snapshot, qv, mask, settings.candidates))
-        if use_lexical:
+        if lexical is not None:
             parts.append(snapshot.lexical.top(lexical, settings.candidates, mask))
         rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-    if len(rows) == 0:
-        return []
     owner = snapshot.transcript_codes[rows]
     transcript_lexical = None
-    if (use_lexical and filters.transcript is None and settings.transcript_lexical_weight
+    if (lexical is not None and filters.transcript is None and settings.transcript_lexical_weight
             and snapshot.size <= FULL_SCORING_MAX):  # it reads every posting of the query's terms
         transcript_lexical = snapshot.lexical.group_scores(lexical, snapshot.transcript_codes,
                                                            len(snapshot.transcript_order))[owner]
-    candidates = Candidates(
+    terms = None
+    if lexical is not None and filters.transcript is not None and settings.ranker == "learned":
+        terms = snapshot.lexical.term_counts(lexical, rows)
+    return Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
         langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
-        owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical)
+        owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms)
+
+
+def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,
+           settings: RetrievalSettings) -> list[Hit]:
+    """The k best chunks of a local snapshot for `query` under `filters` (measured in docs/quality.md)."""
+    if snapshot.size == 0 or k <= 0 or not query.strip():
+        return []
+    candidates = gather_candidates(snapshot, embedder, query, filters, settings)
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [make_hit(snapshot, row, score) for row, score in ranked]
 

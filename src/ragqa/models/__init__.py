@@ -1,0 +1,1 @@
+"""Learned model parameters shipped with ragqa (see passage_ranker)."""

@@ -1,0 +1,89 @@
+"""Features of candidate chunks for the learned passage ranker (`ragqa.passage_ranker`, docs/quality.md).
+
+Each chunk is described by its own match (BM25, dense, the share of the question's terms it holds, a
+named speaker, its length) and by the match of the talk around it: windows of 100, 300 and 1,000 words
+centred on the chunk, within its transcript (talk about a topic comes in stretches, and the stretch
+that discusses it at length is what a question about it is after).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WINDOW_WORDS = (100, 300, 1000)  # half-widths: the window holds chunks whose centres are this close
+K1, B = 1.2, 0.75  # BM25 of a window as one document
+FEATURE_NAMES = ("lexical", "dense", "speaker", "log_words", "coverage") + tuple(
+    f"{name}_{r}" for r in WINDOW_WORDS for name in ("dense_window", "bm25_window", "coverage_window",
+                                                      "speaker_window"))
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """How often each of the query's terms occurs in each candidate chunk, and the terms' BM25 idf."""
+
+    counts: np.ndarray  # (terms, candidates) float64
+    idf: np.ndarray  # (terms,) float64
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """(s - mean) / std; zeros when the scores are constant."""
+    s = np.asarray(scores, dtype=np.float64)
+    sd = float(s.std()) if len(s) else 0.0
+    return (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
+
+
+def window_bounds(words: np.ndarray, owner: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each chunk, the [lo, hi) range of chunks of the same transcript whose centres lie within
+    `reach` words of its centre. Chunks are in source order and a transcript's chunks are adjacent."""
+    centre = np.cumsum(words) - words / 2.0
+    lo = np.searchsorted(centre, centre - reach, "left")
+    hi = np.searchsorted(centre, centre + reach, "right")
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    group = np.cumsum(np.r_[True, owner[1:] != owner[:-1]]) - 1
+    ends = np.r_[starts[1:], len(owner)]
+    return np.maximum(lo, starts[group]), np.minimum(hi, ends[group])
+
+
+def window_sum(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sum of `values` (last axis) over each [lo, hi) range."""
+    prefix = np.concatenate([np.zeros(values.shape[:-1] + (1,)), np.cumsum(values, axis=-1)], axis=-1)
+    return prefix[..., hi] - prefix[..., lo]
+
+
+def coverage(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """idf-weighted share of the query's terms present (per column of `counts`)."""
+    total = float(idf.sum())
+    if len(idf) == 0 or total <= 0:
+        return np.zeros(counts.shape[1])
+    return (idf[:, None] * (counts > 0)).sum(axis=0) / total
+
+
+def window_bm25(counts: np.ndarray, idf: np.ndarray, words: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                reach: float) -> np.ndarray:
+    """BM25 of each window as one document (term counts and words summed over it; average length 2*reach)."""
+    if len(idf) == 0:
+        return np.zeros(len(lo))
+    tf = window_sum(counts, lo, hi)
+    norm = K1 * (1.0 - B + B * window_sum(words, lo, hi) / (2.0 * reach))
+    return (idf[:, None] * tf * (K1 + 1.0) / (tf + norm)).sum(axis=0)
+
+
+def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray, words: np.ndarray,
+                     owner: np.ndarray, terms: TermCounts, lexical_ok: np.ndarray) -> np.ndarray:
+    """(candidates, len(FEATURE_NAMES)) features. Candidates are in source order. Where a chunk's language is
+    not the question's (`lexical_ok` False) its lexical features are 0: the language gate of the fusion."""
+    words = np.asarray(words, dtype=np.float64)
+    counts = np.where(lexical_ok[None, :], terms.counts, 0.0)
+    lex = np.zeros(len(dense))
+    lex[lexical_ok] = zscore(np.asarray(lexical, dtype=np.float64)[lexical_ok])
+    dense_z = zscore(dense)
+    columns = [lex, dense_z, speaker, np.log1p(words), coverage(counts, terms.idf)]
+    for reach in WINDOW_WORDS:
+        lo, hi = window_bounds(words, owner, reach)
+        n = np.maximum(hi - lo, 1)
+        bm25 = np.zeros(len(dense))
+        bm25[lexical_ok] = zscore(window_bm25(counts, terms.idf, words, lo, hi, reach)[lexical_ok])
+        columns += [zscore(window_sum(dense_z, lo, hi) / n), bm25, coverage(window_sum(counts, lo, hi), terms.idf),
+                    window_sum(speaker, lo, hi) / n]
+    return np.column_stack(columns)

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from ragqa.passage_features import (FEATURE_NAMES, TermCounts, coverage, passage_features, window_bm25,
+                                    window_bounds, window_sum)
+
+
+def test_windows_stay_inside_their_transcript():
+    words = np.array([50.0, 50.0, 50.0, 50.0, 50.0])
+    owner = np.array([0, 0, 0, 1, 1])
+    lo, hi = window_bounds(words, owner, reach=100)
+    # centres 25, 75, 125 | 175, 225: chunk 2 reaches chunk 3 by distance but not across the transcript
+    assert lo.tolist() == [0, 0, 0, 3, 3]
+    assert hi.tolist() == [3, 3, 3, 5, 5]
+    assert window_sum(np.arange(5.0), lo, hi).tolist() == [3.0, 3.0, 3.0, 7.0, 7.0]
+
+
+def test_window_bm25_is_bm25_of_the_window_as_one_document():
+    counts = np.array([[2.0, 0.0, 1.0]])
+    idf = np.array([1.5])
+    words = np.array([10.0, 10.0, 10.0])
+    lo, hi = np.array([0, 1]), np.array([2, 3])
+    got = window_bm25(counts, idf, words, lo, hi, reach=10.0)
+    k1, b = 1.2, 0.75
+    norm = k1 * (1 - b + b * 20 / 20)  # each window holds 20 words; average window length 2 * reach = 20
+    assert got == pytest.approx([1.5 * 2 * (k1 + 1) / (2 + norm), 1.5 * 1 * (k1 + 1) / (1 + norm)])
+
+
+def test_coverage_weights_terms_by_idf():
+    counts = np.array([[1.0, 0.0, 3.0], [0.0, 0.0, 1.0]])
+    assert coverage(counts, np.array([3.0, 1.0])).tolist() == [0.75, 0.0, 1.0]
+    assert coverage(np.zeros((0, 3)), np.zeros(0)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_language_gate_silences_every_lexical_feature():
+    n = 6
+    rng = np.random.default_rng(0)
+    terms = TermCounts(counts=rng.integers(0, 3, size=(2, n)).astype(float), idf=np.array([1.0, 2.0]))
+    args = (rng.random(n), rng.random(n), np.zeros(n), np.full(n, 20.0), np.zeros(n, dtype=int), terms)
+    gated = passage_features(*args, lexical_ok=np.zeros(n, dtype=bool))
+    open_ = passage_features(*args, lexical_ok=np.ones(n, dtype=bool))
+    assert gated.shape == open_.shape == (n, len(FEATURE_NAMES))
+    lexical = [i for i, name in enumerate(FEATURE_NAMES) if name.startswith(("lexical", "coverage", "bm25"))]
+    assert np.all(gated[:, lexical] == 0) and np.any(open_[:, lexical] != 0)
+    others = [i for i in range(len(FEATURE_NAMES)) if i not in lexical]
+    assert np.allclose(gated[:, others], open_[:, others])

@@ -52,7 +52,7 @@ class RetrievalSettings(BaseModel):
     lexical_weight: float = 0.5  # BM25's share in the z-score fusion (dense gets the rest)
     speaker_boost: float = 1.0  # added (in z units) to chunks of a speaker the question names
     ranker: Literal["learned", "smoothed"] = "learned"  # within one transcript (docs/quality.md): the learned
-    # passage ranker, or fusion + speaker boost + neighbour smoothing (always used by the PostgreSQL store)
+    # passage ranker, or fusion + speaker boost + neighbour smoothing
     ranker_weights: Path | None = None  # a ranker file written by `python -m bench.train_ranker`; None = bundled
     smoothing_reach_words: float = 130.0  # within one transcript: neighbours this close share their scores
     smoothing_half_words: float = 50.0  # ... with weight halving every this many words

@@ -130,3 +130,21 @@ def test_add_remove_rebuild_only_embed_what_changed(make_settings, store):
     assert SEED_ID not in {t.id for t in rebuilt.transcripts()} and other in {t.id for t in rebuilt.transcripts()}
     assert rebuilt.search("Rosatom centrale nucleare", k=5, transcript=SEED_ID) == []
     assert diagnose(index_dir, settings=settings) == []
+
+
+def test_oracle_eval_on_real_qmsum_questions(request, store, tmp_path):
+    """The learned passage ranker inside a transcript on both stores (the PostgreSQL store counts the
+    query's lexemes from each chunk's tsvector): the 24 QMSum val questions of the two sample meetings."""
+    from ragqa.evaluation import evaluate, load_questions
+
+    url = request.getfixturevalue("pg_server").url if store == "postgres" else None
+    settings = store_settings(store, url, embedder={"model": "use-m3"})
+    index = ragqa.build_index([DATA / "bench" / "qmsum-sample.jsonl"], tmp_path / "index", settings=settings)
+    questions = load_questions(DATA / "bench" / "qmsum-sample-questions.jsonl")
+    learned = evaluate(index, questions, scope="oracle")
+    index.settings = settings.merged(retrieval={"ranker": "smoothed"})
+    smoothed = evaluate(index, questions, scope="oracle")
+    assert learned.questions == smoothed.questions == 24
+    assert learned.mrr >= 0.8 and learned.hit5 == 1.0 and learned.ndcg10 >= 0.55, learned
+    assert smoothed.mrr >= 0.8 and smoothed.hit10 == 1.0, smoothed
+    assert (learned.mrr, learned.ndcg10) != (smoothed.mrr, smoothed.ndcg10)  # the ranker setting took effect

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ...language import STOPWORDS, detect_language, query_language
+from ...passage_features import TermCounts
 from ...query_analysis import speakers_named, topic_text, without_speakers
 from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates
 from ...settings import PostgresSettings, RetrievalSettings
@@ -135,6 +136,32 @@ def search_plan(ns: str, qv: np.ndarray | None, tsquery: str | None, filters: Fi
     return Plan(query, params)
 
 
+def term_counts(conn: psycopg.Connection, ns: str, positions: np.ndarray, lexemes: list[str], size: int,
+                shares: dict[str, float]) -> TermCounts:
+    """How often each query lexeme occurs in each candidate chunk (positions held in its tsvector) and the
+    lexemes' BM25 idf over the table, for the learned passage ranker (as `LexicalIndex.term_counts`).
+    Document frequencies of common lexemes come from ANALYZE's statistics (`shares`); the others, rare
+    by that token, are counted with the GIN index."""
+    counts = np.zeros((len(lexemes), len(positions)))
+    if not lexemes or len(positions) == 0:
+        return TermCounts(counts=counts, idf=np.zeros(len(lexemes)))
+    chunks = sql.Identifier(ns)
+    found = conn.execute(sql.SQL(
+        "SELECT c.position, u.lexeme, coalesce(array_length(u.positions, 1), 1) FROM {}.chunks c, unnest(c.tsv) u "
+        "WHERE c.position = ANY(%s) AND u.lexeme = ANY(%s)").format(chunks), (positions.tolist(), lexemes)).fetchall()
+    column = {int(p): i for i, p in enumerate(positions)}
+    row = {x: i for i, x in enumerate(lexemes)}
+    for position, lexeme, n in found:
+        counts[row[lexeme], column[int(position)]] = n
+    rare = [x for x in lexemes if x not in shares]
+    counted = dict(conn.execute(sql.SQL(
+        "SELECT l, (SELECT count(*) FROM {}.chunks c WHERE c.tsv @@ quote_literal(l)::tsquery) "
+        "FROM unnest(%s::text[]) AS q(l)").format(chunks), (rare,)).fetchall()) if rare else {}
+    d = np.array([counted[x] if x in counted else shares[x] * size for x in lexemes], dtype=np.float64)
+    idf = np.where(d > 0, np.log1p((size - d + 0.5) / (d + 0.5)), 0.0)
+    return TermCounts(counts=counts, idf=idf)
+
+
 def set_search_options(conn: psycopg.Connection, pg: PostgresSettings, n: int) -> None:
     """HNSW search breadth and iterative scans (pgvector >= 0.8: a filtered query keeps scanning the
     graph until it has n rows that pass the filters), for the current transaction."""
@@ -160,22 +187,29 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     n = settings.candidates
     all_rows = filters.active() and count_upto(conn, pg.namespace, filters, ALL_ROWS_MAX + 1) <= ALL_ROWS_MAX
     tsquery = None
+    lexemes: list[str] = []
+    shares: dict[str, float] = {}
     if use_lexical:
         named = speakers_named(query, list(speakers)) if settings.speaker_boost else set()
         lexemes = query_lexemes(conn, query_words(query, named), configs)
-        tsquery = tsquery_text(lexemes, lexeme_shares(conn, pg.namespace) if lexemes else {}, size)
+        shares = lexeme_shares(conn, pg.namespace) if lexemes else {}
+        tsquery = tsquery_text(lexemes, shares, size)
     set_search_options(conn, pg, n)
     plan = search_plan(pg.namespace, qv, tsquery, filters, all_rows, n)
     rows = conn.execute(plan.query, plan.params).fetchall()
     if not rows:
         return []
     _, owner = np.unique(np.array([r[2] for r in rows], dtype=object), return_inverse=True)
+    positions = np.array([r[0] for r in rows], dtype=np.int64)
+    terms = None
+    if use_lexical and filters.transcript is not None and settings.ranker == "learned":
+        terms = term_counts(conn, pg.namespace, positions, lexemes, size, shares)
     candidates = Candidates(
-        rows=np.array([r[0] for r in rows], dtype=np.int64),
+        rows=positions,
         dense=np.array([r[12] for r in rows], dtype=np.float64) if qv is not None else None,
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
         langs=np.array([r[10] for r in rows], dtype=object), speakers=[r[6] for r in rows],
-        owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64))
+        owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64), terms=terms)
     by_position = {r[0]: r for r in rows}
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [_hit(by_position[pos], score) for pos, score in ranked]

@@ -127,7 +127,7 @@ class Candidates:
     owner: np.ndarray  # int code of each chunk's transcript
     word_counts: np.ndarray  # float64 words per chunk
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
-    terms: TermCounts | None = None  # the query terms' counts per chunk (local store, one transcript)
+    terms: TermCounts | None = None  # the query terms' counts per chunk (one transcript, learned ranker)
 
 
 def language_ok(c: Candidates, query: str) -> np.ndarray:

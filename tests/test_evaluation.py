@@ -38,22 +38,23 @@ def test_questions_file_shapes_and_errors(tmp_path):
         load_questions(path)
 
 
-def test_oracle_eval_on_real_qmsum_questions_with_both_rankers(tmp_path):
-    """End to end: the two shortest QMSum val meetings, their 24 questions with gold turns, searched inside
-    each question's meeting (ORACLE). Floors well under what both rankers measure (use-m3: learned MRR
-    0.91, nDCG@10 0.70; smoothed 0.91 / 0.67; docs/quality.md) so that a broken ranking fails."""
-    import ragqa
-    from ragqa.evaluation import evaluate
-    from ragqa.settings import Settings
+def test_oracle_eval_on_real_qmsum_questions_with_both_rankers(tmp_path, capsys):
+    """End to end through the CLI: the two shortest QMSum val meetings, their 24 questions with gold turns,
+    searched inside each question's meeting (ORACLE). Floors well under what both rankers measure (use-m3:
+    learned MRR 0.91, nDCG@10 0.70; smoothed 0.91 / 0.67; docs/quality.md) so that a broken ranking fails."""
+    from ragqa.cli import main as cli_main
 
     data = Path(__file__).resolve().parent / "data" / "bench"
-    settings = Settings().merged(embedder={"model": "use-m3"})
-    ragqa.build_index([data / "qmsum-sample.jsonl"], tmp_path / "index", settings=settings)
-    questions = load_questions(data / "qmsum-sample-questions.jsonl")
+    index = ["--index", str(tmp_path / "index"), "--embedder", "use-m3"]
+    assert cli_main(["build", str(data / "qmsum-sample.jsonl"), *index, "--quiet"]) == 0
+    capsys.readouterr()
     reports = {}
     for ranker in ("learned", "smoothed"):
-        index = ragqa.load_index(tmp_path / "index", settings=settings.merged(retrieval={"ranker": ranker}))
-        reports[ranker] = evaluate(index, questions, scope="oracle")
+        assert cli_main(["eval", str(data / "qmsum-sample-questions.jsonl"), *index, "--scope", "oracle", "--json",
+                         "--ranker", ranker]) == 0
+        reports[ranker] = json.loads(capsys.readouterr().out)
     for report in reports.values():
-        assert report.questions == 24 and report.mrr >= 0.8 and report.hit10 == 1.0 and report.ndcg10 >= 0.55
-    assert reports["learned"].hit5 == 1.0
+        assert report["scope"] == "oracle" and report["questions"] == 24
+        assert report["mrr"] >= 0.8 and report["hit10"] == 1.0 and report["ndcg10"] >= 0.55
+    assert reports["learned"]["hit5"] == 1.0
+    assert reports["learned"]["ndcg10"] != reports["smoothed"]["ndcg10"]  # --ranker took effect

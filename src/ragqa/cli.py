@@ -38,6 +38,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides.setdefault("llm", {})["model"] = args.llm_model
     if getattr(args, "llm_url", None):
         overrides.setdefault("llm", {})["base_url"] = args.llm_url
+    if getattr(args, "ranker", None):
+        overrides["retrieval"] = {"ranker": args.ranker}
     build = {key: value for key in ("engine", "scheduler", "workers")
              if (value := getattr(args, key, None)) is not None}
     if build:
@@ -255,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=["corpus", "oracle"], default="corpus")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--ranker", choices=["learned", "smoothed"], default=None,
+                   help="ranking inside one transcript (default: retrieval.ranker, learned)")
     p.set_defaults(func=cmd_eval)
     p = sub.add_parser("serve", parents=[common], help="start the chat UI")
     p.add_argument("--host", default="127.0.0.1")

@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
 
-from ragqa.passage_features import (FEATURE_NAMES, TermCounts, coverage, passage_features, window_bm25,
-                                    window_bounds, window_sum)
+from ragqa.passage_features import (FEATURE_NAMES, TermCounts, between, coverage, passage_features, prefix_sums,
+                                    window_bm25, window_bounds)
+
+
+def window_sum(values, lo, hi):
+    return between(prefix_sums(values), lo, hi)
 
 
 def test_windows_stay_inside_their_transcript():
@@ -20,7 +24,7 @@ def test_window_bm25_is_bm25_of_the_window_as_one_document():
     idf = np.array([1.5])
     words = np.array([10.0, 10.0, 10.0])
     lo, hi = np.array([0, 1]), np.array([2, 3])
-    got = window_bm25(counts, idf, words, lo, hi, reach=10.0)
+    got = window_bm25(window_sum(counts, lo, hi), idf, window_sum(words, lo, hi), reach=10.0)
     k1, b = 1.2, 0.75
     norm = k1 * (1 - b + b * 20 / 20)  # each window holds 20 words; average window length 2 * reach = 20
     assert got == pytest.approx([1.5 * 2 * (k1 + 1) / (2 + norm), 1.5 * 1 * (k1 + 1) / (1 + norm)])

@@ -39,15 +39,20 @@ def window_bounds(words: np.ndarray, owner: np.ndarray, reach: float) -> tuple[n
     centre = np.cumsum(words) - words / 2.0
     lo = np.searchsorted(centre, centre - reach, "left")
     hi = np.searchsorted(centre, centre + reach, "right")
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    group = np.cumsum(np.r_[True, owner[1:] != owner[:-1]]) - 1
+    first = np.r_[True, owner[1:] != owner[:-1]]  # a transcript's first chunk
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
     ends = np.r_[starts[1:], len(owner)]
     return np.maximum(lo, starts[group]), np.minimum(hi, ends[group])
 
 
-def window_sum(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Sum of `values` (last axis) over each [lo, hi) range."""
-    prefix = np.concatenate([np.zeros(values.shape[:-1] + (1,)), np.cumsum(values, axis=-1)], axis=-1)
+def prefix_sums(values: np.ndarray) -> np.ndarray:
+    """Running sums of `values` along the last axis, with a leading 0 (for `between`)."""
+    return np.concatenate([np.zeros(values.shape[:-1] + (1,)), np.cumsum(values, axis=-1)], axis=-1)
+
+
+def between(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sums over each [lo, hi) range from `prefix_sums` (computed once, used for every window size)."""
     return prefix[..., hi] - prefix[..., lo]
 
 
@@ -59,13 +64,12 @@ def coverage(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
     return (idf[:, None] * (counts > 0)).sum(axis=0) / total
 
 
-def window_bm25(counts: np.ndarray, idf: np.ndarray, words: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                reach: float) -> np.ndarray:
-    """BM25 of each window as one document (term counts and words summed over it; average length 2*reach)."""
+def window_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: float) -> np.ndarray:
+    """BM25 of each window as one document, from its summed term counts `tf` (terms, windows) and words
+    `length` (windows); the average window length is 2 * reach."""
     if len(idf) == 0:
-        return np.zeros(len(lo))
-    tf = window_sum(counts, lo, hi)
-    norm = K1 * (1.0 - B + B * window_sum(words, lo, hi) / (2.0 * reach))
+        return np.zeros(len(length))
+    norm = K1 * (1.0 - B + B * length / (2.0 * reach))
     return (idf[:, None] * tf * (K1 + 1.0) / (tf + norm)).sum(axis=0)
 
 
@@ -79,11 +83,13 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
     lex[lexical_ok] = zscore(np.asarray(lexical, dtype=np.float64)[lexical_ok])
     dense_z = zscore(dense)
     columns = [lex, dense_z, speaker, np.log1p(words), coverage(counts, terms.idf)]
+    counts_sum, words_sum, dense_sum, speaker_sum = (prefix_sums(v) for v in (counts, words, dense_z, speaker))
     for reach in WINDOW_WORDS:
         lo, hi = window_bounds(words, owner, reach)
         n = np.maximum(hi - lo, 1)
+        tf = between(counts_sum, lo, hi)
         bm25 = np.zeros(len(dense))
-        bm25[lexical_ok] = zscore(window_bm25(counts, terms.idf, words, lo, hi, reach)[lexical_ok])
-        columns += [zscore(window_sum(dense_z, lo, hi) / n), bm25, coverage(window_sum(counts, lo, hi), terms.idf),
-                    window_sum(speaker, lo, hi) / n]
+        bm25[lexical_ok] = zscore(window_bm25(tf, terms.idf, between(words_sum, lo, hi), reach)[lexical_ok])
+        columns += [zscore(between(dense_sum, lo, hi) / n), bm25, coverage(tf, terms.idf),
+                    between(speaker_sum, lo, hi) / n]
     return np.column_stack(columns)

@@ -229,7 +229,7 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
         transcript_lexical = snapshot.lexical.group_scores(lexical, snapshot.transcript_codes,
                                                            len(snapshot.transcript_order))[owner]
     terms = None
-    if lexical is not None and filters.transcript is not None and settings.ranker == "learned":
+    if lexical is not None and qv is not None and filters.transcript is not None and settings.ranker == "learned":
         terms = snapshot.lexical.term_counts(lexical, rows)
     return Candidates(
         rows=rows,

@@ -202,7 +202,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     _, owner = np.unique(np.array([r[2] for r in rows], dtype=object), return_inverse=True)
     positions = np.array([r[0] for r in rows], dtype=np.int64)
     terms = None
-    if use_lexical and filters.transcript is not None and settings.ranker == "learned":
+    if use_lexical and qv is not None and filters.transcript is not None and settings.ranker == "learned":
         terms = term_counts(conn, pg.namespace, positions, lexemes, size, shares)
     candidates = Candidates(
         rows=positions,

@@ -21,6 +21,7 @@ from pgvector.psycopg import register_vector
 
 import ragqa
 from ragqa.backends.pg.connection import mask_url
+from ragqa.backends.pg.schema import SCHEMA_VERSION
 from ragqa.backends.pg.search import search_plan, set_search_options
 from ragqa.backends.postgres import PostgresBackend
 from ragqa.changes import ChangePlan, PreparedBatch, empty_manifest
@@ -158,11 +159,41 @@ def test_missing_extension_and_other_schema_version_are_refused(pg_server, prima
     with psycopg.connect(pg_server.url) as conn:
         conn.execute(f'UPDATE "{ns}".meta SET schema_version = 99')
     try:
-        with pytest.raises(IndexFormatError, match="schema version 99"):
+        with pytest.raises(IndexFormatError, match="schema version 99, written by a newer ragqa"):
             ragqa.load_index("unused", settings=primary_seed.settings)
+        with pytest.raises(IndexFormatError, match="schema version 99"):  # a build does not touch it either
+            ragqa.build_index([SEED], "unused", settings=primary_seed.settings)
     finally:
         with psycopg.connect(pg_server.url) as conn:
-            conn.execute(f'UPDATE "{ns}".meta SET schema_version = 1')
+            conn.execute(f'UPDATE "{ns}".meta SET schema_version = {SCHEMA_VERSION}')
+
+
+def test_tables_of_schema_1_are_upgraded_in_place_by_a_build(pg_server):
+    """An index written before transcript_terms existed: readers refuse it and say how to upgrade; a build
+    upgrades it in one transaction without re-embedding, to the same tables a fresh build writes."""
+    settings = store_settings("postgres", pg_server.url)
+    ns = settings.postgres.namespace
+    ragqa.build_index([SEED, KREMLIN], "unused", settings=settings)
+    with psycopg.connect(pg_server.url) as conn:
+        fresh_terms = conn.execute(f'SELECT lexeme, transcript_id, n FROM "{ns}".transcript_terms ORDER BY 1, 2').fetchall()
+        fresh_lengths = conn.execute(f'SELECT id, n_terms FROM "{ns}".transcripts ORDER BY 1').fetchall()
+        conn.execute(f'DROP TABLE "{ns}".transcript_terms')
+        conn.execute(f'ALTER TABLE "{ns}".transcripts DROP COLUMN n_terms')
+        conn.execute(f'UPDATE "{ns}".meta SET schema_version = 1')
+    with pytest.raises(IndexFormatError, match="schema version 1, written by an older ragqa.*ragqa build"):
+        ragqa.load_index("unused", settings=settings)
+    before = _state(pg_server.url, ns)
+    index = ragqa.build_index([SEED, KREMLIN], "unused", settings=settings)
+    assert index.last_report.chunks_embedded == 0 and index.last_report.added == []
+    assert _state(pg_server.url, ns) == before  # same generation: nothing else changed
+    with psycopg.connect(pg_server.url) as conn:
+        assert conn.execute(f'SELECT schema_version FROM "{ns}".meta').fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute(f'SELECT lexeme, transcript_id, n FROM "{ns}".transcript_terms '
+                            'ORDER BY 1, 2').fetchall() == fresh_terms
+        assert conn.execute(f'SELECT id, n_terms FROM "{ns}".transcripts ORDER BY 1').fetchall() == fresh_lengths
+    assert len(fresh_terms) > 1000 and all(n > 0 for _, n in fresh_lengths)
+    assert index.search("Direct Investment Fund", k=3)[0].transcript_id.startswith("kremlin")
+    assert index.backend.diagnose() == []
 
 
 def test_diagnose_finds_missing_rows_and_a_build_repairs_them(pg_server):

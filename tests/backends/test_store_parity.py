@@ -148,3 +148,35 @@ def test_oracle_eval_on_real_qmsum_questions(request, store, tmp_path):
     assert learned.mrr >= 0.8 and learned.hit5 == 1.0 and learned.ndcg10 >= 0.55, learned
     assert smoothed.mrr >= 0.8 and smoothed.hit10 == 1.0, smoothed
     assert (learned.mrr, learned.ndcg10) != (smoothed.mrr, smoothed.ndcg10)  # the ranker setting took effect
+
+
+def test_whole_transcript_bm25_ranks_transcripts_alike_on_both_stores(pg_server, tmp_path):
+    """The CORPUS transcript prior's lexical part: BM25 of each transcript as one document, from the
+    local postings (`group_scores`) and from PostgreSQL's transcript_terms (`transcript_scores`), over five
+    real transcripts (Italian seed, two Kremlin pages, two QMSum meetings). Stemmers and stopword lists
+    differ a little between the stores, so the order of the transcripts is compared, not the values."""
+    from ragqa.backends.pg.search import query_lexemes, query_words, transcript_scores
+    from ragqa.language import query_language
+    from ragqa.query_analysis import topic_text
+
+    sources = [SEED, KREMLIN, DATA / "bench" / "qmsum-sample.jsonl"]
+    local = ragqa.build_index(sources, tmp_path / "index", settings=store_settings("faiss", None, embedder={"model": "use-m3"}))
+    pg_settings = store_settings("postgres", pg_server.url, embedder={"model": "use-m3"})
+    remote = ragqa.build_index(sources, "unused", settings=pg_settings)
+    snap = local.backend.snapshot
+    ids = list(snap.transcript_order)
+    assert len(ids) == 5
+    queries = ["Direct Investment Fund investments", "remote control buttons and the battery",
+               "speech recognition with noisy microphones", "university student fees and funding",
+               "nuclear power plant construction"]
+    with remote.backend._pool.connection() as conn:
+        for query in queries:
+            lang = query_language(query)
+            local_scores = snap.lexical.group_scores(snap.lexical.query(topic_text(query, lang), lang),
+                                                     snap.transcript_codes, len(ids))
+            lexemes = query_lexemes(conn, query_words(query), remote.backend._configs)
+            pg_scores = transcript_scores(conn, pg_settings.postgres.namespace, ids, lexemes)
+            by_local = sorted(ids, key=lambda t: (-local_scores[ids.index(t)], t))
+            by_pg = sorted(ids, key=lambda t: (-pg_scores[t], t))
+            assert by_local[:2] == by_pg[:2], (query, by_local, by_pg)
+            assert max(pg_scores.values()) > 0, query

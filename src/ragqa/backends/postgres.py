@@ -21,7 +21,7 @@ from ..types import Hit, Turn
 from .pg import search as pg_search
 from .pg.connection import (connect, is_read_only, mask_url, open_pool, read_only_error, translated,
                             vector_version)
-from .pg.schema import q, read_generation, read_manifest, read_meta, table_exists
+from .pg.schema import q, read_generation, read_manifest, read_meta, table_exists, upgrade
 from .pg.write import commit as write_commit
 
 MIN_PGVECTOR = (0, 8)  # iterative index scans (filtered searches that keep k results)
@@ -68,6 +68,9 @@ class PostgresBackend:
             if tuple(int(p) for p in version.split(".")[:2]) < MIN_PGVECTOR:
                 raise RagqaError(f"{location}: pgvector {version} is too old; ragqa needs 0.8 or newer "
                                  f"(ALTER EXTENSION vector UPDATE)")
+            if create and not read_only:
+                with translated(location, "upgrading the index tables"):
+                    upgrade(conn, pg.namespace)
             generation = _read(conn, pg.namespace, location)
         if generation[0] is None and not create:
             raise IndexFormatError(f"{location}: no ragqa index in this schema; build one with: "
@@ -192,7 +195,8 @@ class PostgresBackend:
         with translated(self.location, "checking the index"), self._pool.connection() as conn:
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                missing = [t for t in ("meta", "transcripts", "turns", "chunks") if not table_exists(conn, ns, t)]
+                missing = [t for t in ("meta", "transcripts", "transcript_terms", "turns", "chunks")
+                           if not table_exists(conn, ns, t)]
                 if missing:
                     return [f"{self.location}: missing tables {', '.join(missing)}; rebuild with: "
                             f"ragqa build SOURCES (with store = postgres)"]

@@ -3,7 +3,8 @@ read back from them.
 
     meta         one row: schema version, generation, encoder, dimension, chunking, chunk count,
                  next chunk position, text-search configs in use
-    transcripts  one row per transcript (the manifest's TranscriptRecord)
+    transcripts  one row per transcript (the manifest's TranscriptRecord) and its length in lexemes
+    transcript_terms  how often each lexeme occurs in each transcript (the whole-transcript BM25 prior)
     turns        every turn of every transcript
     chunks       position (source order), chunk fields, filter keys, vector(dim) with an HNSW index
                  (inner product), tsvector (built in the chunk's language) with a GIN index
@@ -16,7 +17,7 @@ from psycopg import sql
 from ...errors import IndexFormatError
 from ...store.manifest import FORMAT_VERSION, Manifest, TranscriptRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: transcript_terms and transcripts.n_terms
 SEGMENT = "postgres"  # TranscriptRecord.segment of transcripts stored here (no segment files)
 TS_CONFIGS = {"en": "english", "it": "italian", "ru": "russian", "fr": "french", "de": "german", "es": "spanish"}
 
@@ -48,7 +49,12 @@ CREATE TABLE IF NOT EXISTS {ns}.transcripts (
     id text PRIMARY KEY,
     content_hash text NOT NULL, segment text NOT NULL, title text NOT NULL,
     n_turns int NOT NULL, n_chunks int NOT NULL, speakers text[] NOT NULL,
-    date text COLLATE "C", place text, url text, source text, path text);
+    date text COLLATE "C", place text, url text, source text, path text,
+    n_terms bigint NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS {ns}.transcript_terms (
+    lexeme text NOT NULL, transcript_id text NOT NULL, n int NOT NULL,
+    PRIMARY KEY (lexeme, transcript_id));
+CREATE INDEX IF NOT EXISTS transcript_terms_transcript ON {ns}.transcript_terms (transcript_id);
 CREATE TABLE IF NOT EXISTS {ns}.turns (
     transcript_id text NOT NULL, idx int NOT NULL, speaker text NOT NULL, text text NOT NULL,
     start float8, "end" float8, char_start int, char_end int,
@@ -74,6 +80,37 @@ def create_base_tables(conn: psycopg.Connection, namespace: str) -> None:
     for statement in _BASE_DDL.split(";"):
         if statement.strip():
             conn.execute(q(namespace, statement))
+
+
+def count_transcript_terms(conn: psycopg.Connection, namespace: str, transcript_ids: list[str]) -> None:
+    """Fill transcript_terms and transcripts.n_terms for these transcripts from their chunks' tsvectors
+    (call after their chunk and transcript rows are in)."""
+    conn.execute(q(namespace, "INSERT INTO {ns}.transcript_terms (lexeme, transcript_id, n) "
+                              "SELECT u.lexeme, c.transcript_id, sum(coalesce(array_length(u.positions, 1), 1)) "
+                              "FROM {ns}.chunks c, unnest(c.tsv) u WHERE c.transcript_id = ANY(%s) GROUP BY 1, 2"),
+                 (transcript_ids,))
+    conn.execute(q(namespace, "UPDATE {ns}.transcripts t SET n_terms = s.total FROM (SELECT transcript_id, "
+                              "sum(n) AS total FROM {ns}.transcript_terms WHERE transcript_id = ANY(%s) GROUP BY 1) s "
+                              "WHERE t.id = s.transcript_id"), (transcript_ids,))
+
+
+def upgrade(conn: psycopg.Connection, namespace: str) -> bool:
+    """Bring tables written by an older ragqa (schema 1) up to SCHEMA_VERSION in one transaction; False
+    when there was nothing to upgrade. Called by writers only: readers refuse old tables (`read_meta`)."""
+    if not table_exists(conn, namespace, "meta"):
+        return False
+    with conn.transaction():
+        row = conn.execute(q(namespace, "SELECT schema_version FROM {ns}.meta WHERE id = 1 FOR UPDATE")).fetchone()
+        if row is None or row[0] != 1:
+            return False
+        conn.execute(q(namespace, "ALTER TABLE {ns}.transcripts ADD COLUMN IF NOT EXISTS n_terms bigint NOT NULL "
+                                  "DEFAULT 0"))
+        create_base_tables(conn, namespace)
+        ids = [r[0] for r in conn.execute(q(namespace, "SELECT id FROM {ns}.transcripts"))]
+        if table_exists(conn, namespace, "chunks"):
+            count_transcript_terms(conn, namespace, ids)
+        conn.execute(q(namespace, "UPDATE {ns}.meta SET schema_version = %s WHERE id = 1"), (SCHEMA_VERSION,))
+    return True
 
 
 def create_chunks_table(conn: psycopg.Connection, namespace: str, dim: int) -> None:
@@ -123,10 +160,16 @@ def read_meta(conn: psycopg.Connection, namespace: str, location: str) -> dict |
     if row is None:
         return None
     meta = dict(zip([c.name for c in cur.description], row))
-    if meta["schema_version"] != SCHEMA_VERSION:
+    version = meta["schema_version"]
+    if version < SCHEMA_VERSION:
         raise IndexFormatError(
-            f"{location}: index tables have schema version {meta['schema_version']}, this ragqa needs "
-            f"{SCHEMA_VERSION}; rebuild it with: ragqa build SOURCES (store = postgres)")
+            f"{location}: index tables have schema version {version}, written by an older ragqa; this ragqa "
+            f"needs {SCHEMA_VERSION}. Upgrade them in place (nothing is re-embedded) with: ragqa build SOURCES "
+            f"or ragqa add FILE (store = postgres)")
+    if version > SCHEMA_VERSION:
+        raise IndexFormatError(
+            f"{location}: index tables have schema version {version}, written by a newer ragqa; this ragqa "
+            f"reads version {SCHEMA_VERSION}: upgrade ragqa")
     return meta
 
 

@@ -1,6 +1,7 @@
 """Hybrid search next to the data: SQL generates candidates (dense top-N by HNSW with the filters as
 WHERE predicates and iterative index scans, lexical top-N by full-text search) and scores every
-candidate on both sides in the same query; `retrieval.rank_candidates` ranks them, the same code
+candidate on both sides in the same query (across transcripts, each candidate's transcript also gets its
+BM25 as one document, from transcript_terms); `retrieval.rank_candidates` ranks them, the same code
 as the local store."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from ...language import STOPWORDS, detect_language, query_language
+from ...lexical import FULL_SCORING_MAX
 from ...passage_features import TermCounts
 from ...query_analysis import speakers_named, topic_text, without_speakers
 from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates
@@ -162,6 +164,28 @@ def term_counts(conn: psycopg.Connection, ns: str, positions: np.ndarray, lexeme
     return TermCounts(counts=counts, idf=idf)
 
 
+def transcript_scores(conn: psycopg.Connection, ns: str, transcript_ids: list[str], lexemes: list[str],
+                      k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    """BM25 of each of these transcripts as one document over the query's lexemes (counts summed over its
+    chunks, kept in transcript_terms; document frequencies over transcripts), as the local store's
+    `LexicalIndex.group_scores`: the whole-transcript part of the transcript prior."""
+    if not transcript_ids or not lexemes:
+        return {}
+    rows = conn.execute(sql.SQL(
+        "WITH stats AS (SELECT count(*)::float8 AS docs, greatest(avg(n_terms), 1e-9)::float8 AS avgdl "
+        "FROM {ns}.transcripts), "
+        "df AS (SELECT lexeme, count(*)::float8 AS df FROM {ns}.transcript_terms WHERE lexeme = ANY(%(lex)s) "
+        "GROUP BY lexeme) "
+        "SELECT t.id, coalesce(sum(ln(1 + (s.docs - df.df + 0.5) / (df.df + 0.5)) * tt.n * (%(k1)s + 1) "
+        "/ (tt.n + %(k1)s * (1 - %(b)s + %(b)s * t.n_terms / s.avgdl))), 0) "
+        "FROM {ns}.transcripts t CROSS JOIN stats s "
+        "LEFT JOIN {ns}.transcript_terms tt ON tt.transcript_id = t.id AND tt.lexeme = ANY(%(lex)s) "
+        "LEFT JOIN df ON df.lexeme = tt.lexeme "
+        "WHERE t.id = ANY(%(ids)s) GROUP BY t.id").format(ns=sql.Identifier(ns)),
+        {"lex": lexemes, "ids": transcript_ids, "k1": k1, "b": b}).fetchall()
+    return {tid: float(score) for tid, score in rows}
+
+
 def set_search_options(conn: psycopg.Connection, pg: PostgresSettings, n: int) -> None:
     """HNSW search breadth and iterative scans (pgvector >= 0.8: a filtered query keeps scanning the
     graph until it has n rows that pass the filters), for the current transaction."""
@@ -199,8 +223,12 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     rows = conn.execute(plan.query, plan.params).fetchall()
     if not rows:
         return []
-    _, owner = np.unique(np.array([r[2] for r in rows], dtype=object), return_inverse=True)
+    transcript_ids, owner = np.unique(np.array([r[2] for r in rows], dtype=object), return_inverse=True)
     positions = np.array([r[0] for r in rows], dtype=np.int64)
+    transcript_lexical = None
+    if lexemes and filters.transcript is None and settings.transcript_lexical_weight and size <= FULL_SCORING_MAX:
+        by_transcript = transcript_scores(conn, pg.namespace, transcript_ids.tolist(), lexemes)
+        transcript_lexical = np.array([by_transcript.get(t, 0.0) for t in transcript_ids], dtype=np.float64)[owner]
     terms = None
     if use_lexical and qv is not None and filters.transcript is not None and settings.ranker == "learned":
         terms = term_counts(conn, pg.namespace, positions, lexemes, size, shares)
@@ -209,7 +237,8 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
         dense=np.array([r[12] for r in rows], dtype=np.float64) if qv is not None else None,
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
         langs=np.array([r[10] for r in rows], dtype=object), speakers=[r[6] for r in rows],
-        owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64), terms=terms)
+        owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64),
+        transcript_lexical=transcript_lexical, terms=terms)
     by_position = {r[0]: r for r in rows}
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [_hit(by_position[pos], score) for pos, score in ranked]

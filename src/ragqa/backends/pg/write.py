@@ -1,6 +1,6 @@
 """One commit of the PostgreSQL store: a single transaction that drops the rows of removed and
-replaced transcripts, copies the new chunks (binary COPY), turns and transcript rows in, and bumps
-the generation. A crash or error anywhere in it rolls everything back (the previous generation stays)."""
+replaced transcripts, copies the new chunks (binary COPY), turns and transcript rows in, counts the new
+transcripts' lexemes (transcript_terms), and bumps the generation. A crash or error anywhere in it rolls everything back (the previous generation stays)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -14,8 +14,8 @@ from ...lexical import strip_markup
 from ...settings import PostgresSettings, Settings
 from ...store.manifest import Manifest
 from ...types import Transcript
-from .schema import (SCHEMA_VERSION, SEGMENT, chunks_dim, create_base_tables, create_chunks_table,
-                     create_vector_index, drop_vector_index, q, ts_config)
+from .schema import (SCHEMA_VERSION, SEGMENT, chunks_dim, count_transcript_terms, create_base_tables,
+                     create_chunks_table, create_vector_index, drop_vector_index, q, ts_config)
 
 BULK_MIN = 1_000  # a commit adding this many chunks, more than the table keeps, rebuilds the HNSW index after
 _STAGE_COLUMNS = ("position bigint, id text, transcript_id text, transcript_key text, turns int4[], speaker text, "
@@ -72,7 +72,7 @@ def commit(conn: psycopg.Connection, pg: PostgresSettings, plan: ChangePlan, bat
         n_chunks = meta["n_chunks"]
         if chunks_dim(conn, ns) != dim:  # new store, or rebuilt with another encoder
             create_chunks_table(conn, ns, dim)
-            conn.execute(q(ns, "TRUNCATE {ns}.turns, {ns}.transcripts"))
+            conn.execute(q(ns, "TRUNCATE {ns}.turns, {ns}.transcripts, {ns}.transcript_terms"))
             n_chunks = 0
         gone = sorted(set(plan.removed) | {t.id for t in plan.incoming})
         if gone:
@@ -80,6 +80,7 @@ def commit(conn: psycopg.Connection, pg: PostgresSettings, plan: ChangePlan, bat
             n_chunks -= deleted
             conn.execute(q(ns, "DELETE FROM {ns}.turns WHERE transcript_id = ANY(%s)"), (gone,))
             conn.execute(q(ns, "DELETE FROM {ns}.transcripts WHERE id = ANY(%s)"), (gone,))
+            conn.execute(q(ns, "DELETE FROM {ns}.transcript_terms WHERE transcript_id = ANY(%s)"), (gone,))
         added = len(batch.chunks) if batch is not None else 0
         bulk = added >= BULK_MIN and added > n_chunks
         if bulk:  # building the graph once over all rows is much faster than inserting into it row by row
@@ -91,9 +92,10 @@ def commit(conn: psycopg.Connection, pg: PostgresSettings, plan: ChangePlan, bat
             cur.executemany(q(ns, "INSERT INTO {ns}.transcripts VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"),
                             [(r.id, r.content_hash, r.segment, r.title, r.n_turns, r.n_chunks, r.speakers, r.date,
                               r.place, r.url, r.source, r.path) for r in records.values()])
+        count_transcript_terms(conn, ns, sorted(records))
         create_vector_index(conn, ns, pg.hnsw_m, pg.hnsw_ef_construction)
         total = conn.execute(q(ns, "SELECT count(*) FROM {ns}.chunks")).fetchone()[0]
-        conn.execute(q(ns, "ANALYZE {ns}.chunks, {ns}.transcripts"))  # row estimates for filtered query plans
+        conn.execute(q(ns, "ANALYZE {ns}.chunks, {ns}.transcripts, {ns}.transcript_terms"))  # row estimates for filtered query plans
         manifest = next_manifest(plan, settings, embedder, records, [])
         manifest = replace(manifest, generation=meta["generation"] + 1)
         configs = sorted(set(meta["ts_configs"]) | {ts_config(c.lang) for c in (batch.chunks if batch else [])})

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ragqa.passage_features import (FEATURE_NAMES, TermCounts, between, coverage, passage_features, prefix_sums,
-                                    window_bm25, window_bounds)
+from ragqa.passage_features import (FEATURE_NAMES, N_CLAUSE_FEATURES, ClauseTerms, TermCounts, between, coverage,
+                                    passage_features, prefix_sums, window_bm25, window_bounds)
 
 
 def window_sum(values, lo, hi):
@@ -48,3 +48,30 @@ def test_language_gate_silences_every_lexical_feature():
     assert np.all(gated[:, lexical] == 0) and np.any(open_[:, lexical] != 0)
     others = [i for i in range(len(FEATURE_NAMES)) if i not in lexical]
     assert np.allclose(gated[:, others], open_[:, others])
+
+
+def test_clause_features_split_the_main_clause_from_the_context():
+    """Twelve 50-word chunks; the context clause's term ("budget") runs through chunks 0-5, the main
+    clause's term ("disagree") is said in chunk 4 and, far from the budget talk, in chunk 10."""
+    n = 12
+    budget = np.array([[2.0] * 6 + [0.0] * 6])
+    disagree = np.zeros((1, n))
+    disagree[0, [4, 10]] = 1.0
+    terms = TermCounts(counts=np.vstack([disagree, budget]), idf=np.array([2.0, 1.0]))
+    clauses = ClauseTerms(main=TermCounts(counts=disagree, idf=np.array([2.0])),
+                          context=TermCounts(counts=budget, idf=np.array([1.0])))
+    args = (np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, 50.0), np.zeros(n, dtype=int), terms,
+            np.ones(n, dtype=bool))
+    without = passage_features(*args)
+    with_ = passage_features(*args, clauses=clauses)
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    clause_columns = [i for i, name in enumerate(FEATURE_NAMES) if name.endswith(("_main", "_context"))]
+    assert len(clause_columns) == N_CLAUSE_FEATURES == 8
+    assert np.all(without[:, clause_columns] == 0)  # a question without a context clause
+    assert np.array_equal(without[:, :-N_CLAUSE_FEATURES], with_[:, :-N_CLAUSE_FEATURES])
+    main, cover = with_[:, column["lexical_main"]], with_[:, column["coverage_main"]]
+    assert main[4] == main[10] == main.max() and cover[[4, 10]].tolist() == [1.0, 1.0] and cover.sum() == 2.0
+    context = with_[:, column["bm25_window_300_context"]]
+    assert context[4] > context[10] and context[:6].mean() > context[6:].mean()  # the budget talk is around 4
+    gated = passage_features(*args[:-1], lexical_ok=np.zeros(n, dtype=bool), clauses=clauses)
+    assert np.all(gated[:, clause_columns] == 0)

@@ -3,7 +3,9 @@
 Each chunk is described by its own match (BM25, dense, the share of the question's terms it holds, a
 named speaker, its length) and by the match of the talk around it: windows of 100, 300 and 1,000 words
 centred on the chunk, within its transcript (talk about a topic comes in stretches, and the stretch
-that discusses it at length is what a question about it is after).
+that discusses it at length is what a question about it is after). A question with a context clause
+("... when discussing the budget") adds the main clause's match of the chunk and its ±100-word window,
+and the context clause's match of the ±300/±1,000-word windows (zeros for other questions).
 """
 from __future__ import annotations
 
@@ -13,9 +15,15 @@ import numpy as np
 
 WINDOW_WORDS = (100, 300, 1000)  # half-widths: the window holds chunks whose centres are this close
 K1, B = 1.2, 0.75  # BM25 of a window as one document
+MAIN_WINDOW_WORDS = (100,)  # the main clause of a question with a context clause: the chunk and these windows
+CONTEXT_WINDOW_WORDS = (300, 1000)  # ... its context clause: these windows
 FEATURE_NAMES = ("lexical", "dense", "speaker", "log_words", "coverage") + tuple(
     f"{name}_{r}" for r in WINDOW_WORDS for name in ("dense_window", "bm25_window", "coverage_window",
-                                                      "speaker_window"))
+                                                      "speaker_window")) + (
+    "lexical_main", "coverage_main") + tuple(
+    f"{name}_{r}_main" for r in MAIN_WINDOW_WORDS for name in ("bm25_window", "coverage_window")) + tuple(
+    f"{name}_{r}_context" for r in CONTEXT_WINDOW_WORDS for name in ("bm25_window", "coverage_window"))
+N_CLAUSE_FEATURES = 2 + 2 * len(MAIN_WINDOW_WORDS) + 2 * len(CONTEXT_WINDOW_WORDS)
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,45 @@ def window_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: floa
     return (idf[:, None] * tf * (K1 + 1.0) / (tf + norm)).sum(axis=0)
 
 
+@dataclass(frozen=True)
+class ClauseTerms:
+    """The term counts of a question's main clause and of its context clause (`query_analysis.context_clause`)."""
+
+    main: TermCounts
+    context: TermCounts
+
+
+def _gated_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: float,
+                lexical_ok: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(length))
+    out[lexical_ok] = zscore(window_bm25(tf, idf, length, reach)[lexical_ok])
+    return out
+
+
+def clause_features(clauses: ClauseTerms | None, words: np.ndarray, owner: np.ndarray,
+                    lexical_ok: np.ndarray) -> list[np.ndarray]:
+    """The N_CLAUSE_FEATURES columns of the main and context clauses (zeros without a context clause)."""
+    if clauses is None:
+        return [np.zeros(len(words))] * N_CLAUSE_FEATURES
+    words_sum = prefix_sums(words)
+    main = np.where(lexical_ok[None, :], clauses.main.counts, 0.0)
+    context = np.where(lexical_ok[None, :], clauses.context.counts, 0.0)
+    mean_words = float(words.mean()) if len(words) else 1.0
+    columns = [_gated_bm25(main, clauses.main.idf, words, mean_words / 2.0, lexical_ok),
+               coverage(main, clauses.main.idf)]
+    for counts, idf, reaches in ((main, clauses.main.idf, MAIN_WINDOW_WORDS),
+                                 (context, clauses.context.idf, CONTEXT_WINDOW_WORDS)):
+        counts_sum = prefix_sums(counts)
+        for reach in reaches:
+            lo, hi = window_bounds(words, owner, reach)
+            tf = between(counts_sum, lo, hi)
+            columns += [_gated_bm25(tf, idf, between(words_sum, lo, hi), reach, lexical_ok), coverage(tf, idf)]
+    return columns
+
+
 def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray, words: np.ndarray,
-                     owner: np.ndarray, terms: TermCounts, lexical_ok: np.ndarray) -> np.ndarray:
+                     owner: np.ndarray, terms: TermCounts, lexical_ok: np.ndarray,
+                     clauses: ClauseTerms | None = None) -> np.ndarray:
     """(candidates, len(FEATURE_NAMES)) features. Candidates are in source order. Where a chunk's language is
     not the question's (`lexical_ok` False) its lexical features are 0: the language gate of the fusion."""
     words = np.asarray(words, dtype=np.float64)
@@ -88,8 +133,8 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
         lo, hi = window_bounds(words, owner, reach)
         n = np.maximum(hi - lo, 1)
         tf = between(counts_sum, lo, hi)
-        bm25 = np.zeros(len(dense))
-        bm25[lexical_ok] = zscore(window_bm25(tf, terms.idf, between(words_sum, lo, hi), reach)[lexical_ok])
+        bm25 = _gated_bm25(tf, terms.idf, between(words_sum, lo, hi), reach, lexical_ok)
         columns += [zscore(between(dense_sum, lo, hi) / n), bm25, coverage(tf, terms.idf),
                     between(speaker_sum, lo, hi) / n]
+    columns += clause_features(clauses, words, owner, lexical_ok)
     return np.column_stack(columns)

@@ -34,6 +34,24 @@ def topic_text(question: str, lang: str | None) -> str:
     return " ".join(kept) if kept else question
 
 
+_CONTEXT = re.compile(r"\b(?:when|while)\b", re.IGNORECASE)
+CONTEXT_MIN_CHARS = 10  # "When did ..." opens a question; a context clause comes after its main clause
+
+
+def context_clause(question: str, lang: str | None) -> tuple[str, str] | None:
+    """(main clause, context clause) of an English question that says where in the talk to look: "Why did
+    Marketing disagree with the Project Manager | when discussing the budget?". The context clause
+    locates the stretch of talk, the main clause the passage within it (docs/quality.md, round 4).
+    None for other questions and languages."""
+    if lang != "en":
+        return None
+    match = _CONTEXT.search(question, CONTEXT_MIN_CHARS)
+    if match is None:
+        return None
+    main, context = question[:match.start()].strip(), question[match.end():].strip()
+    return (main, context) if _TOKEN.search(main) and _TOKEN.search(context) else None
+
+
 def _label_words(label: str) -> list[str]:
     return _TOKEN.findall(re.sub(r"\(.*?\)", " ", label))  # "Hon. Bill Blair (Minister of ...)" -> Hon, Bill, Blair
 
@@ -74,3 +92,13 @@ def without_speakers(text: str, named: set[str]) -> str:
     drop = {w.lower() for label in named for w in _label_words(label)}
     kept = [w for w in _TOKEN.findall(text) if w.lower() not in drop]
     return " ".join(kept) if kept else text
+
+
+def clause_topics(question: str, lang: str | None, named: set[str]) -> tuple[str, str] | None:
+    """The topic words (`topic_text`, `without_speakers`) of the main and the context clause of a question
+    that has one (`context_clause`), else None."""
+    clauses = context_clause(question, lang)
+    if clauses is None:
+        return None
+    main, context = (without_speakers(topic_text(text, lang), named) for text in clauses)
+    return main, context

@@ -9,9 +9,9 @@ import numpy as np
 from .embedding import Embedder
 from .language import query_language
 from .lexical import FULL_SCORING_MAX
-from .passage_features import TermCounts, passage_features, zscore
+from .passage_features import ClauseTerms, TermCounts, passage_features, zscore
 from .passage_ranker import load_ranker
-from .query_analysis import speakers_named, topic_text, without_speakers
+from .query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
 from .snapshot import Snapshot
 from .types import Hit
@@ -128,6 +128,7 @@ class Candidates:
     word_counts: np.ndarray  # float64 words per chunk
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
     terms: TermCounts | None = None  # the query terms' counts per chunk (one transcript, learned ranker)
+    clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
 
 
 def language_ok(c: Candidates, query: str) -> np.ndarray:
@@ -147,7 +148,7 @@ def learned_features(c: Candidates, query: str) -> np.ndarray | None:
     if c.dense is None or c.lexical is None or c.terms is None or len(c.rows) == 0:
         return None
     return passage_features(c.lexical, c.dense, named_speaker_mask(query, c.speakers), c.word_counts, c.owner,
-                            c.terms, language_ok(c, query))
+                            c.terms, language_ok(c, query), c.clauses)
 
 
 def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
@@ -210,8 +211,8 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
     use_lexical = settings.mode in ("hybrid", "lexical")
     qv = embedder.embed_queries([query])[0] if use_dense else None
     topic = topic_text(query, lang)
-    if settings.speaker_boost:  # the boost, not the "Speaker:" labels in the chunk text, handles named speakers
-        topic = without_speakers(topic, speakers_named(query, list(snapshot.speaker_table)))
+    named = speakers_named(query, list(snapshot.speaker_table)) if settings.speaker_boost else set()
+    topic = without_speakers(topic, named)  # the boost, not the "Speaker:" labels in the chunk text, handles them
     lexical = snapshot.lexical.query(topic, lang) if use_lexical else None
     if mask is not None and int(mask.sum()) <= ALL_ROWS_MAX:
         rows = np.flatnonzero(mask)
@@ -228,15 +229,20 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
             and snapshot.size <= FULL_SCORING_MAX):  # it reads every posting of the query's terms
         transcript_lexical = snapshot.lexical.group_scores(lexical, snapshot.transcript_codes,
                                                            len(snapshot.transcript_order))[owner]
-    terms = None
+    terms = clauses = None
     if lexical is not None and qv is not None and filters.transcript is not None and settings.ranker == "learned":
         terms = snapshot.lexical.term_counts(lexical, rows)
+        topics = clause_topics(query, lang, named)
+        if topics is not None:
+            main, context = (snapshot.lexical.term_counts(snapshot.lexical.query(t, lang), rows) for t in topics)
+            clauses = ClauseTerms(main=main, context=context)
     return Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
         langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
-        owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms)
+        owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms,
+        clauses=clauses)
 
 
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,

@@ -373,3 +373,13 @@ def test_chat_ui_serves_and_indexes_uploads_on_postgres(pg_server, tmp_path):
         assert hit.title in uploaded.added
     finally:
         demo.close()
+
+
+def test_clause_counts_are_the_question_rows_of_the_clause_lexemes():
+    from ragqa.backends.pg.search import clause_counts
+    from ragqa.passage_features import TermCounts
+
+    terms = TermCounts(counts=np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 3.0]]), idf=np.array([0.5, 1.5, 2.5]))
+    main = clause_counts(terms, ["budget", "disagre", "remot"], ["disagre", "unknown"])
+    assert main.counts.tolist() == [[0.0, 2.0]] and main.idf.tolist() == [1.5]
+    assert clause_counts(terms, ["budget", "disagre", "remot"], []).counts.shape == (0, 2)

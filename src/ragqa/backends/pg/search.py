@@ -15,8 +15,8 @@ from psycopg import sql
 
 from ...language import STOPWORDS, detect_language, query_language
 from ...lexical import FULL_SCORING_MAX
-from ...passage_features import TermCounts
-from ...query_analysis import speakers_named, topic_text, without_speakers
+from ...passage_features import ClauseTerms, TermCounts
+from ...query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates
 from ...settings import PostgresSettings, RetrievalSettings
 from ...types import Hit
@@ -34,9 +34,13 @@ def query_words(query: str, named_speakers: set[str] = frozenset()) -> list[str]
     """Topic words of a query, lower-cased, without the stopwords of its (detected) language and the
     words of the speakers it names (the speaker boost handles those, as in the local store)."""
     lang = query_language(query)
-    text = without_speakers(topic_text(query, lang), set(named_speakers))
-    stop = STOPWORDS.get(lang or detect_language(text), frozenset())
-    return sorted({w for w in _WORD.findall(text.lower()) if w not in stop})
+    return topic_words(without_speakers(topic_text(query, lang), set(named_speakers)), lang)
+
+
+def topic_words(topic: str, lang: str | None) -> list[str]:
+    """The words of a topic text, lower-cased, without the stopwords of `lang` (detected when None)."""
+    stop = STOPWORDS.get(lang or detect_language(topic), frozenset())
+    return sorted({w for w in _WORD.findall(topic.lower()) if w not in stop})
 
 
 def query_lexemes(conn: psycopg.Connection, words: list[str], configs: list[str]) -> list[str]:
@@ -186,6 +190,13 @@ def transcript_scores(conn: psycopg.Connection, ns: str, transcript_ids: list[st
     return {tid: float(score) for tid, score in rows}
 
 
+def clause_counts(terms: TermCounts, lexemes: list[str], clause_lexemes: list[str]) -> TermCounts:
+    """The rows of the question's term counts that belong to one of its clauses (a clause's lexemes are
+    among the question's: the same words, stemmed under the same configs)."""
+    keep = [i for i, x in enumerate(lexemes) if x in set(clause_lexemes)]
+    return TermCounts(counts=terms.counts[keep], idf=terms.idf[keep])
+
+
 def set_search_options(conn: psycopg.Connection, pg: PostgresSettings, n: int) -> None:
     """HNSW search breadth and iterative scans (pgvector >= 0.8: a filtered query keeps scanning the
     graph until it has n rows that pass the filters), for the current transaction."""
@@ -213,6 +224,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     tsquery = None
     lexemes: list[str] = []
     shares: dict[str, float] = {}
+    named: set[str] = set()
     if use_lexical:
         named = speakers_named(query, list(speakers)) if settings.speaker_boost else set()
         lexemes = query_lexemes(conn, query_words(query, named), configs)
@@ -229,16 +241,22 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     if lexemes and filters.transcript is None and settings.transcript_lexical_weight and size <= FULL_SCORING_MAX:
         by_transcript = transcript_scores(conn, pg.namespace, transcript_ids.tolist(), lexemes)
         transcript_lexical = np.array([by_transcript.get(t, 0.0) for t in transcript_ids], dtype=np.float64)[owner]
-    terms = None
+    terms = clauses = None
     if use_lexical and qv is not None and filters.transcript is not None and settings.ranker == "learned":
         terms = term_counts(conn, pg.namespace, positions, lexemes, size, shares)
+        lang = query_language(query)
+        topics = clause_topics(query, lang, named)
+        if topics is not None:
+            main, context = (clause_counts(terms, lexemes, query_lexemes(conn, topic_words(t, lang), configs))
+                             for t in topics)
+            clauses = ClauseTerms(main=main, context=context)
     candidates = Candidates(
         rows=positions,
         dense=np.array([r[12] for r in rows], dtype=np.float64) if qv is not None else None,
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
         langs=np.array([r[10] for r in rows], dtype=object), speakers=[r[6] for r in rows],
         owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64),
-        transcript_lexical=transcript_lexical, terms=terms)
+        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses)
     by_position = {r[0]: r for r in rows}
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [_hit(by_position[pos], score) for pos, score in ranked]

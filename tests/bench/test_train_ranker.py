@@ -20,7 +20,8 @@ def test_train_ranker_on_the_sample_writes_a_ranker_ragqa_uses(tmp_path):
     out = tmp_path / "ranker.json"
     table = train_ranker.main(["--transcripts", str(SAMPLE / "qmsum-sample.jsonl"),
                                "--questions", str(SAMPLE / "qmsum-sample-questions.jsonl"),
-                               "--folds", "2", "--cache", str(tmp_path / "cache"), "--out", str(out)])
+                               "--embedder", "use-m3", "--folds", "2", "--cache", str(tmp_path / "cache"),
+                               "--out", str(out)])
     rows = {r["ranker"].split(",")[0].split(" (")[0]: r for r in table.data}
     assert set(rows) == {"smoothed", "learned"} and len(table.data) == 3
     fitted = table.data[-1]

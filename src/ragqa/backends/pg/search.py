@@ -193,7 +193,8 @@ def transcript_scores(conn: psycopg.Connection, ns: str, transcript_ids: list[st
 def clause_counts(terms: TermCounts, lexemes: list[str], clause_lexemes: list[str]) -> TermCounts:
     """The rows of the question's term counts that belong to one of its clauses (a clause's lexemes are
     among the question's: the same words, stemmed under the same configs)."""
-    keep = [i for i, x in enumerate(lexemes) if x in set(clause_lexemes)]
+    wanted = set(clause_lexemes)
+    keep = [i for i, x in enumerate(lexemes) if x in wanted]
     return TermCounts(counts=terms.counts[keep], idf=terms.idf[keep])
 
 

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from ragqa.passage_features import (FEATURE_NAMES, N_CLAUSE_FEATURES, ClauseTerms, TermCounts, between, coverage,
-                                    passage_features, prefix_sums, window_bm25, window_bounds)
+                                    passage_features, preceding_features, prefix_sums, window_bm25,
+                                    window_bounds)
 
 
 def window_sum(values, lo, hi):
@@ -75,3 +76,18 @@ def test_clause_features_split_the_main_clause_from_the_context():
     assert context[4] > context[10] and context[:6].mean() > context[6:].mean()  # the budget talk is around 4
     gated = passage_features(*args[:-1], lexical_ok=np.zeros(n, dtype=bool), clauses=clauses)
     assert np.all(gated[:, clause_columns] == 0)
+
+
+def test_preceding_window_looks_back_and_stays_inside_its_transcript():
+    """Ten 100-word chunks, two transcripts of five; the topic's term is said in chunk 1 only."""
+    n = 10
+    counts = np.zeros((1, n))
+    counts[0, 1] = 3.0
+    words, owner = np.full(n, 100.0), np.array([0] * 5 + [1] * 5)
+    (preceding,) = preceding_features(counts, np.array([1.0]), words, owner, np.ones(n, dtype=bool))
+    # a chunk's window holds the chunks before it whose centres are within 300 words: chunk 2 sees chunk 1 in
+    # 200 words (0 and 1), chunks 3 and 4 in 300; chunk 1 does not see itself
+    assert preceding[2] > preceding[3] == preceding[4] > preceding[0] == preceding[1]
+    assert np.all(preceding[5:] == preceding[0])  # transcript 1 does not see transcript 0's talk
+    (gated,) = preceding_features(counts, np.array([1.0]), words, owner, np.zeros(n, dtype=bool))
+    assert np.all(gated == 0)

@@ -3,7 +3,9 @@
 Each chunk is described by its own match (BM25, dense, the share of the question's terms it holds, a
 named speaker, its length) and by the match of the talk around it: windows of 100, 300 and 1,000 words
 centred on the chunk, within its transcript (talk about a topic comes in stretches, and the stretch
-that discusses it at length is what a question about it is after). A question with a context clause
+that discusses it at length is what a question about it is after), and by the match of the 300 words
+before it alone (a topic is raised, by a question or an agenda item, and what is said about it comes
+after; the 300 words from the chunk onwards were measured too and got a zero weight). A question with a context clause
 ("... when discussing the budget") adds the main clause's match of the chunk and its ±100-word window,
 and the context clause's match of the ±300/±1,000-word windows (zeros for other questions).
 """
@@ -15,11 +17,13 @@ import numpy as np
 
 WINDOW_WORDS = (100, 300, 1000)  # half-widths: the window holds chunks whose centres are this close
 K1, B = 1.2, 0.75  # BM25 of a window as one document
+PRECEDING_WINDOW_WORDS = (300,)  # the talk just before the chunk
 MAIN_WINDOW_WORDS = (100,)  # the main clause of a question with a context clause: the chunk and these windows
 CONTEXT_WINDOW_WORDS = (300, 1000)  # ... its context clause: these windows
 FEATURE_NAMES = ("lexical", "dense", "speaker", "log_words", "coverage") + tuple(
     f"{name}_{r}" for r in WINDOW_WORDS for name in ("dense_window", "bm25_window", "coverage_window",
-                                                      "speaker_window")) + (
+                                                      "speaker_window")) + tuple(
+    f"bm25_preceding_{r}" for r in PRECEDING_WINDOW_WORDS) + (
     "lexical_main", "coverage_main") + tuple(
     f"{name}_{r}_main" for r in MAIN_WINDOW_WORDS for name in ("bm25_window", "coverage_window")) + tuple(
     f"{name}_{r}_context" for r in CONTEXT_WINDOW_WORDS for name in ("bm25_window", "coverage_window"))
@@ -117,6 +121,20 @@ def clause_features(clauses: ClauseTerms | None, words: np.ndarray, owner: np.nd
     return columns
 
 
+def preceding_features(counts: np.ndarray, idf: np.ndarray, words: np.ndarray, owner: np.ndarray,
+                       lexical_ok: np.ndarray) -> list[np.ndarray]:
+    """For each reach in PRECEDING_WINDOW_WORDS, the BM25 (as one document) of the chunks before each chunk
+    whose centres lie within `reach` words of its centre (same transcript; the chunk itself not included)."""
+    counts_sum, words_sum = prefix_sums(counts), prefix_sums(words)
+    here = np.arange(len(words))
+    columns = []
+    for reach in PRECEDING_WINDOW_WORDS:
+        lo, _ = window_bounds(words, owner, reach)
+        columns.append(_gated_bm25(between(counts_sum, lo, here), idf, between(words_sum, lo, here),
+                                   reach / 2.0, lexical_ok))  # a one-sided window averages `reach` words
+    return columns
+
+
 def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray, words: np.ndarray,
                      owner: np.ndarray, terms: TermCounts, lexical_ok: np.ndarray,
                      clauses: ClauseTerms | None = None) -> np.ndarray:
@@ -136,5 +154,6 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
         bm25 = _gated_bm25(tf, terms.idf, between(words_sum, lo, hi), reach, lexical_ok)
         columns += [zscore(between(dense_sum, lo, hi) / n), bm25, coverage(tf, terms.idf),
                     between(speaker_sum, lo, hi) / n]
+    columns += preceding_features(counts, terms.idf, words, owner, lexical_ok)
     columns += clause_features(clauses, words, owner, lexical_ok)
     return np.column_stack(columns)

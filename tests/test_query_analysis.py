@@ -35,3 +35,17 @@ def test_context_clause_splits_where_to_look_from_what_to_find():
     assert context_clause("Cosa ha detto Tokayev when parlava di Rosatom?", "it") is None
     assert context_clause("What did they say when?", "en") is None
     assert clause_topics("What did they say about the remote?", "en", set()) is None
+
+
+def test_lettered_labels_are_named_by_their_letter():
+    speakers = ["Grad C", "Grad E", "Professor B", "PhD A", "Speaker D", "Marketing"]
+    assert speakers_named("What did C think about setting up the recording equipment?", speakers) == {"Grad C"}
+    assert speakers_named("What did Grad E contribute to the discussion on storage disks?", speakers) == {"Grad E"}
+    assert speakers_named("What did PhD A and Speaker D say about the results?", speakers) == {"PhD A", "Speaker D"}
+    # the role word alone names none of the lettered speakers; an opening "A" is the article
+    assert speakers_named("What did the grad students think about the disks?", speakers) == set()
+    assert speakers_named("A question on marketing: what did they decide?", speakers) == {"Marketing"}
+    assert without_speakers("What did Grad E contribute", {"Grad E"}) == "What did contribute"
+    numbered = ["Speaker 1", "Speaker 2", "Speaker 12"]
+    assert speakers_named("What did speaker 2 say about the 1 option?", numbered) == {"Speaker 2"}
+    assert speakers_named("What did the speakers say about the 2 options?", numbered) == set()

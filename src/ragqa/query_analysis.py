@@ -57,25 +57,36 @@ def _label_words(label: str) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _speaker_keys(label: str) -> tuple[tuple[str, ...], str]:
-    """(stemmed label words without titles, capitalised surname or ""), memoised: a question is
-    matched against every speaker of the index."""
+def _speaker_keys(label: str) -> tuple[tuple[str, ...], str, str]:
+    """(stemmed label words without titles, capitalised surname or "", the label's capital letter or digit
+    or ""), memoised: a question is matched against every speaker of the index. The mark is what tells
+    apart "Speaker A" from "Speaker B", "Grad C" from "Grad E", "Speaker 1" from "Speaker 2"."""
     words = _label_words(label)
     keys = _english_stemmer().stemWords([w.lower() for w in words if len(w) > 1 and w.lower() not in _TITLES])
-    surname = words[-1] if len(words) >= 2 else ""
-    return tuple(keys), surname if len(surname) > 3 and surname[0].isupper() else ""
+    marks = [w for w in words if len(w) == 1 and (w.isupper() or w.isdigit())]
+    surname = words[-1] if len(words) >= 2 and not marks else ""
+    return (tuple(keys), surname if len(surname) > 3 and surname[0].isupper() else "",
+            marks[-1] if len(marks) == 1 else "")
 
 
 def speakers_named(question: str, speakers: list[str]) -> set[str]:
-    """Speakers named in the question: every word of the label ("Industrial Designer"), or the surname
-    of a multi-word personal name ("Tokayev" names "Kassym-Jomart Tokayev")."""
+    """Speakers named in the question: every word of the label ("Industrial Designer"), the surname of a
+    multi-word personal name ("Tokayev" names "Kassym-Jomart Tokayev"); a label with a letter or digit
+    by the letter ("What did C think ..." and "What did Grad C think ..." name "Grad C", not "Grad E"; a
+    letter that opens the question is taken for the article "A") or by the whole label ("Speaker 2": a
+    digit alone is too often a number)."""
     words = _TOKEN.findall(question)
     said = set(_english_stemmer().stemWords([w.lower() for w in words]))
     exact = set(words)
+    letters = set(words[1:])
+    phrase = f" {' '.join(words).lower()} "
     named: set[str] = set()
     for speaker in speakers:
-        keys, surname = _speaker_keys(speaker)
-        if keys and all(k in said for k in keys):
+        keys, surname, mark = _speaker_keys(speaker)
+        if mark:
+            if (mark.isalpha() and mark in letters) or f" {' '.join(_label_words(speaker)).lower()} " in phrase:
+                named.add(speaker)
+        elif keys and all(k in said for k in keys):
             named.add(speaker)
         elif surname and surname in exact:  # exact, capitalised
             named.add(speaker)

@@ -84,10 +84,11 @@ def test_preceding_window_looks_back_and_stays_inside_its_transcript():
     counts = np.zeros((1, n))
     counts[0, 1] = 3.0
     words, owner = np.full(n, 100.0), np.array([0] * 5 + [1] * 5)
-    (preceding,) = preceding_features(counts, np.array([1.0]), words, owner, np.ones(n, dtype=bool))
+    inputs = (prefix_sums(counts), prefix_sums(words), np.array([1.0]), words, owner)
+    (preceding,) = preceding_features(*inputs, np.ones(n, dtype=bool))
     # a chunk's window holds the chunks before it whose centres are within 300 words: chunk 2 sees chunk 1 in
     # 200 words (0 and 1), chunks 3 and 4 in 300; chunk 1 does not see itself
     assert preceding[2] > preceding[3] == preceding[4] > preceding[0] == preceding[1]
     assert np.all(preceding[5:] == preceding[0])  # transcript 1 does not see transcript 0's talk
-    (gated,) = preceding_features(counts, np.array([1.0]), words, owner, np.zeros(n, dtype=bool))
+    (gated,) = preceding_features(*inputs, np.zeros(n, dtype=bool))
     assert np.all(gated == 0)

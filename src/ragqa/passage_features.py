@@ -5,8 +5,8 @@ named speaker, its length) and by the match of the talk around it: windows of 10
 centred on the chunk, within its transcript (talk about a topic comes in stretches, and the stretch
 that discusses it at length is what a question about it is after), and by the match of the 300 words
 before it alone (a topic is raised, by a question or an agenda item, and what is said about it comes
-after; the 300 words from the chunk onwards were measured too and got a zero weight). A question with a context clause
-("... when discussing the budget") adds the main clause's match of the chunk and its ±100-word window,
+after; the 300 words from the chunk onwards were measured too and got a zero weight). A question with a
+context clause ("... when discussing the budget") adds the main clause's match of the chunk and its ±100-word window,
 and the context clause's match of the ±300/±1,000-word windows (zeros for other questions).
 """
 from __future__ import annotations
@@ -121,11 +121,11 @@ def clause_features(clauses: ClauseTerms | None, words: np.ndarray, owner: np.nd
     return columns
 
 
-def preceding_features(counts: np.ndarray, idf: np.ndarray, words: np.ndarray, owner: np.ndarray,
-                       lexical_ok: np.ndarray) -> list[np.ndarray]:
+def preceding_features(counts_sum: np.ndarray, words_sum: np.ndarray, idf: np.ndarray, words: np.ndarray,
+                       owner: np.ndarray, lexical_ok: np.ndarray) -> list[np.ndarray]:
     """For each reach in PRECEDING_WINDOW_WORDS, the BM25 (as one document) of the chunks before each chunk
-    whose centres lie within `reach` words of its centre (same transcript; the chunk itself not included)."""
-    counts_sum, words_sum = prefix_sums(counts), prefix_sums(words)
+    whose centres lie within `reach` words of its centre (same transcript; the chunk itself not included).
+    `counts_sum` and `words_sum` are the `prefix_sums` of the gated term counts and of `words`."""
     here = np.arange(len(words))
     columns = []
     for reach in PRECEDING_WINDOW_WORDS:
@@ -154,6 +154,6 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
         bm25 = _gated_bm25(tf, terms.idf, between(words_sum, lo, hi), reach, lexical_ok)
         columns += [zscore(between(dense_sum, lo, hi) / n), bm25, coverage(tf, terms.idf),
                     between(speaker_sum, lo, hi) / n]
-    columns += preceding_features(counts, terms.idf, words, owner, lexical_ok)
+    columns += preceding_features(counts_sum, words_sum, terms.idf, words, owner, lexical_ok)
     columns += clause_features(clauses, words, owner, lexical_ok)
     return np.column_stack(columns)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 import Stemmer
 
@@ -56,17 +57,24 @@ def _label_words(label: str) -> list[str]:
     return _TOKEN.findall(re.sub(r"\(.*?\)", " ", label))  # "Hon. Bill Blair (Minister of ...)" -> Hon, Bill, Blair
 
 
+class _SpeakerKeys(NamedTuple):
+    keys: tuple[str, ...]  # stemmed label words without titles
+    surname: str  # capitalised surname of a personal name, or ""
+    mark: str  # the label's one capital letter or digit ("Grad C", "Speaker 2"), or ""
+    phrase: str  # the label's words, lower case, space-separated and space-padded
+
+
 @lru_cache(maxsize=1 << 16)
-def _speaker_keys(label: str) -> tuple[tuple[str, ...], str, str]:
-    """(stemmed label words without titles, capitalised surname or "", the label's capital letter or digit
-    or ""), memoised: a question is matched against every speaker of the index. The mark is what tells
-    apart "Speaker A" from "Speaker B", "Grad C" from "Grad E", "Speaker 1" from "Speaker 2"."""
+def _speaker_keys(label: str) -> _SpeakerKeys:
+    """What names the speaker `label` in a question, memoised: a question is matched against every speaker of
+    the index. The mark is what tells apart "Speaker A" from "Speaker B", "Grad C" from "Grad E", "Speaker 1"
+    from "Speaker 2"."""
     words = _label_words(label)
     keys = _english_stemmer().stemWords([w.lower() for w in words if len(w) > 1 and w.lower() not in _TITLES])
     marks = [w for w in words if len(w) == 1 and (w.isupper() or w.isdigit())]
     surname = words[-1] if len(words) >= 2 and not marks else ""
-    return (tuple(keys), surname if len(surname) > 3 and surname[0].isupper() else "",
-            marks[-1] if len(marks) == 1 else "")
+    return _SpeakerKeys(tuple(keys), surname if len(surname) > 3 and surname[0].isupper() else "",
+                        marks[-1] if len(marks) == 1 else "", f" {' '.join(words).lower()} ")
 
 
 def speakers_named(question: str, speakers: list[str]) -> set[str]:
@@ -82,9 +90,9 @@ def speakers_named(question: str, speakers: list[str]) -> set[str]:
     phrase = f" {' '.join(words).lower()} "
     named: set[str] = set()
     for speaker in speakers:
-        keys, surname, mark = _speaker_keys(speaker)
+        keys, surname, mark, label_phrase = _speaker_keys(speaker)
         if mark:
-            if (mark.isalpha() and mark in letters) or f" {' '.join(_label_words(speaker)).lower()} " in phrase:
+            if (mark.isalpha() and mark in letters) or label_phrase in phrase:
                 named.add(speaker)
         elif keys and all(k in said for k in keys):
             named.add(speaker)

@@ -100,12 +100,12 @@ def _gated_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: floa
     return out
 
 
-def clause_features(clauses: ClauseTerms | None, words: np.ndarray, owner: np.ndarray,
+def clause_features(clauses: ClauseTerms | None, words: np.ndarray, words_sum: np.ndarray, owner: np.ndarray,
                     lexical_ok: np.ndarray) -> list[np.ndarray]:
-    """The N_CLAUSE_FEATURES columns of the main and context clauses (zeros without a context clause)."""
+    """The N_CLAUSE_FEATURES columns of the main and context clauses (zeros without a context clause).
+    `words_sum` is the `prefix_sums` of `words`."""
     if clauses is None:
         return [np.zeros(len(words))] * N_CLAUSE_FEATURES
-    words_sum = prefix_sums(words)
     main = np.where(lexical_ok[None, :], clauses.main.counts, 0.0)
     context = np.where(lexical_ok[None, :], clauses.context.counts, 0.0)
     mean_words = float(words.mean()) if len(words) else 1.0
@@ -155,5 +155,5 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
         columns += [zscore(between(dense_sum, lo, hi) / n), bm25, coverage(tf, terms.idf),
                     between(speaker_sum, lo, hi) / n]
     columns += preceding_features(counts_sum, words_sum, terms.idf, words, owner, lexical_ok)
-    columns += clause_features(clauses, words, owner, lexical_ok)
+    columns += clause_features(clauses, words, words_sum, owner, lexical_ok)
     return np.column_stack(columns)

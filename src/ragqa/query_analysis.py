@@ -64,6 +64,11 @@ class _SpeakerKeys(NamedTuple):
     phrase: str  # the label's words, lower case, space-separated and space-padded
 
 
+def _padded_phrase(words: list[str]) -> str:
+    """Words lower-cased, space-separated and space-padded: one label's phrase is found in a question's by `in`."""
+    return f" {' '.join(words).lower()} "
+
+
 @lru_cache(maxsize=1 << 16)
 def _speaker_keys(label: str) -> _SpeakerKeys:
     """What names the speaker `label` in a question, memoised: a question is matched against every speaker of
@@ -74,7 +79,7 @@ def _speaker_keys(label: str) -> _SpeakerKeys:
     marks = [w for w in words if len(w) == 1 and (w.isupper() or w.isdigit())]
     surname = words[-1] if len(words) >= 2 and not marks else ""
     return _SpeakerKeys(tuple(keys), surname if len(surname) > 3 and surname[0].isupper() else "",
-                        marks[-1] if len(marks) == 1 else "", f" {' '.join(words).lower()} ")
+                        marks[-1] if len(marks) == 1 else "", _padded_phrase(words))
 
 
 def speakers_named(question: str, speakers: list[str]) -> set[str]:
@@ -87,7 +92,7 @@ def speakers_named(question: str, speakers: list[str]) -> set[str]:
     said = set(_english_stemmer().stemWords([w.lower() for w in words]))
     exact = set(words)
     letters = set(words[1:])
-    phrase = f" {' '.join(words).lower()} "
+    phrase = _padded_phrase(words)
     named: set[str] = set()
     for speaker in speakers:
         keys, surname, mark, label_phrase = _speaker_keys(speaker)

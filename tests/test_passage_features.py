@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from ragqa.passage_features import (FEATURE_NAMES, N_CLAUSE_FEATURES, ClauseTerms, TermCounts, between, coverage,
-                                    passage_features, preceding_features, prefix_sums, window_bm25,
-                                    window_bounds)
+from ragqa.passage_features import (FEATURE_NAMES, N_CLAUSE_FEATURES, PRECEDING_WINDOW_WORDS, ClauseTerms,
+                                    TermCounts, between, coverage, passage_features, preceding_features,
+                                    prefix_sums, window_bm25, window_bounds)
 
 
 def window_sum(values, lo, hi):
@@ -84,7 +84,8 @@ def test_preceding_window_looks_back_and_stays_inside_its_transcript():
     counts = np.zeros((1, n))
     counts[0, 1] = 3.0
     words, owner = np.full(n, 100.0), np.array([0] * 5 + [1] * 5)
-    inputs = (prefix_sums(counts), prefix_sums(words), np.array([1.0]), words, owner)
+    bounds = {reach: window_bounds(words, owner, reach) for reach in PRECEDING_WINDOW_WORDS}
+    inputs = (prefix_sums(counts), prefix_sums(words), np.array([1.0]), bounds)
     (preceding,) = preceding_features(*inputs, np.ones(n, dtype=bool))
     # a chunk's window holds the chunks before it whose centres are within 300 words: chunk 2 sees chunk 1 in
     # 200 words (0 and 1), chunks 3 and 4 in 300; chunk 1 does not see itself

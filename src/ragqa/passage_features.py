@@ -28,6 +28,8 @@ FEATURE_NAMES = ("lexical", "dense", "speaker", "log_words", "coverage") + tuple
     f"{name}_{r}_main" for r in MAIN_WINDOW_WORDS for name in ("bm25_window", "coverage_window")) + tuple(
     f"{name}_{r}_context" for r in CONTEXT_WINDOW_WORDS for name in ("bm25_window", "coverage_window"))
 N_CLAUSE_FEATURES = 2 + 2 * len(MAIN_WINDOW_WORDS) + 2 * len(CONTEXT_WINDOW_WORDS)
+ALL_REACHES = sorted({*WINDOW_WORDS, *PRECEDING_WINDOW_WORDS, *MAIN_WINDOW_WORDS, *CONTEXT_WINDOW_WORDS})
+Bounds = dict[int, tuple[np.ndarray, np.ndarray]]  # reach -> `window_bounds` (computed once per query)
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,10 @@ def _gated_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: floa
     return out
 
 
-def clause_features(clauses: ClauseTerms | None, words: np.ndarray, words_sum: np.ndarray, owner: np.ndarray,
+def clause_features(clauses: ClauseTerms | None, words: np.ndarray, words_sum: np.ndarray, bounds: Bounds,
                     lexical_ok: np.ndarray) -> list[np.ndarray]:
     """The N_CLAUSE_FEATURES columns of the main and context clauses (zeros without a context clause).
-    `words_sum` is the `prefix_sums` of `words`."""
+    `words_sum` is the `prefix_sums` of `words`; `bounds` holds the `window_bounds` of every reach used."""
     if clauses is None:
         return [np.zeros(len(words))] * N_CLAUSE_FEATURES
     main = np.where(lexical_ok[None, :], clauses.main.counts, 0.0)
@@ -115,21 +117,22 @@ def clause_features(clauses: ClauseTerms | None, words: np.ndarray, words_sum: n
                                  (context, clauses.context.idf, CONTEXT_WINDOW_WORDS)):
         counts_sum = prefix_sums(counts)
         for reach in reaches:
-            lo, hi = window_bounds(words, owner, reach)
+            lo, hi = bounds[reach]
             tf = between(counts_sum, lo, hi)
             columns += [_gated_bm25(tf, idf, between(words_sum, lo, hi), reach, lexical_ok), coverage(tf, idf)]
     return columns
 
 
-def preceding_features(counts_sum: np.ndarray, words_sum: np.ndarray, idf: np.ndarray, words: np.ndarray,
-                       owner: np.ndarray, lexical_ok: np.ndarray) -> list[np.ndarray]:
+def preceding_features(counts_sum: np.ndarray, words_sum: np.ndarray, idf: np.ndarray, bounds: Bounds,
+                       lexical_ok: np.ndarray) -> list[np.ndarray]:
     """For each reach in PRECEDING_WINDOW_WORDS, the BM25 (as one document) of the chunks before each chunk
     whose centres lie within `reach` words of its centre (same transcript; the chunk itself not included).
-    `counts_sum` and `words_sum` are the `prefix_sums` of the gated term counts and of `words`."""
-    here = np.arange(len(words))
+    `counts_sum` and `words_sum` are the `prefix_sums` of the gated term counts and of the chunks' words;
+    `bounds` holds the `window_bounds` of each reach."""
+    here = np.arange(len(lexical_ok))
     columns = []
     for reach in PRECEDING_WINDOW_WORDS:
-        lo, _ = window_bounds(words, owner, reach)
+        lo, _ = bounds[reach]
         columns.append(_gated_bm25(between(counts_sum, lo, here), idf, between(words_sum, lo, here),
                                    reach / 2.0, lexical_ok))  # a one-sided window averages `reach` words
     return columns
@@ -147,13 +150,14 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
     dense_z = zscore(dense)
     columns = [lex, dense_z, speaker, np.log1p(words), coverage(counts, terms.idf)]
     counts_sum, words_sum, dense_sum, speaker_sum = (prefix_sums(v) for v in (counts, words, dense_z, speaker))
+    bounds = {reach: window_bounds(words, owner, reach) for reach in ALL_REACHES}
     for reach in WINDOW_WORDS:
-        lo, hi = window_bounds(words, owner, reach)
+        lo, hi = bounds[reach]
         n = np.maximum(hi - lo, 1)
         tf = between(counts_sum, lo, hi)
         bm25 = _gated_bm25(tf, terms.idf, between(words_sum, lo, hi), reach, lexical_ok)
         columns += [zscore(between(dense_sum, lo, hi) / n), bm25, coverage(tf, terms.idf),
                     between(speaker_sum, lo, hi) / n]
-    columns += preceding_features(counts_sum, words_sum, terms.idf, words, owner, lexical_ok)
-    columns += clause_features(clauses, words, words_sum, owner, lexical_ok)
+    columns += preceding_features(counts_sum, words_sum, terms.idf, bounds, lexical_ok)
+    columns += clause_features(clauses, words, words_sum, bounds, lexical_ok)
     return np.column_stack(columns)

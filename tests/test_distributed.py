@@ -20,7 +20,7 @@ from ragqa.distributed import DaskEngine, partition, worker_settings
 from ragqa.errors import RagqaError
 from ragqa.parsing import load_sources
 from ragqa.settings import Settings
-from ragqa.store.segment import read_chunks, read_columns, read_vectors
+from ragqa.store.segment import RANKER_VECTORS_FILE, read_chunks, read_columns, read_vectors
 
 pytestmark = pytest.mark.slow
 
@@ -107,6 +107,11 @@ def test_dask_build_equals_local_build(builds):
     assert d_chunks == chunks  # ids, transcripts, turns, speakers, texts, in the same order
     assert d_vectors.shape == vectors.shape and np.abs(d_vectors - vectors).max() <= 1e-5
     assert d_terms.keys() == terms.keys() and all(np.array_equal(d_terms[k], terms[k]) for k in terms)
+    (record,), (d_record,) = local.manifest.segments, distributed.manifest.segments
+    assert d_record.ranker_encoder == record.ranker_encoder == "minilm-qmsum"  # the passage ranker's vectors too
+    ranker, d_ranker = (read_vectors(i.path, r, 384, RANKER_VECTORS_FILE) for i, r in ((local, record),
+                                                                                      (distributed, d_record)))
+    assert ranker.shape == (len(chunks), 384) and ranker.any() and np.abs(d_ranker - ranker).max() <= 2e-3
 
     total = len(chunks)
     assert len(progress) == 4 and progress[-1] == (total, total)  # 2 partitions per worker

@@ -93,3 +93,20 @@ def test_preceding_window_looks_back_and_stays_inside_its_transcript():
     assert np.all(preceding[5:] == preceding[0])  # transcript 1 does not see transcript 0's talk
     (gated,) = preceding_features(*inputs, np.zeros(n, dtype=bool))
     assert np.all(gated == 0)
+
+
+def test_encoder_features_z_score_gate_and_window_means():
+    from ragqa.passage_features import ENCODER_FEATURE_NAMES, encoder_features
+
+    cos = np.array([0.2, 0.6, 0.4, 0.9, 0.1])
+    words = np.full(5, 100.0)  # centres 50, 150, 250, 350, 450
+    owner = np.zeros(5, dtype=int)
+    ok = np.array([True, True, True, False, True])  # chunk 3 is not in the encoder's language
+    got = encoder_features(cos, words, owner, ok)
+    assert got.shape == (5, len(ENCODER_FEATURE_NAMES)) == (5, 3)
+    z = (cos[ok] - cos[ok].mean()) / cos[ok].std()
+    assert np.allclose(got[ok, 0], z) and got[3, 0] == 0.0
+    # ±100 words: the chunk and its neighbours; ±300: everything within three chunks
+    assert np.isclose(got[1, 1], (got[0, 0] + got[1, 0] + got[2, 0]) / 3)
+    assert np.isclose(got[0, 1], (got[0, 0] + got[1, 0]) / 2)
+    assert np.isclose(got[0, 2], got[:4, 0].mean())

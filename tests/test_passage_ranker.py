@@ -31,3 +31,37 @@ def test_bad_ranker_files_name_the_file(tmp_path):
     stale.write_text(json.dumps({"features": ["lexical", "dense"], "weights": [1.0, 1.0]}))
     with pytest.raises(RagqaError, match="stale.json: ranker features .* retrain"):
         load_ranker(stale)
+
+
+def test_bundled_ranker_has_weights_for_the_ranker_encoder():
+    from ragqa.embedding.ranker_encoder import RANKER_ENCODERS
+    from ragqa.passage_features import ENCODER_FEATURE_NAMES
+
+    ranker = load_ranker()
+    assert ranker.encoder in RANKER_ENCODERS and ranker.with_encoder is not None
+    assert ranker.with_encoder.names == FEATURE_NAMES + ENCODER_FEATURE_NAMES
+    assert np.all(np.isfinite(ranker.with_encoder.weights))
+    assert ranker.with_encoder.weights[len(FEATURE_NAMES)] > 0  # a higher cosine ranks a chunk higher
+
+
+def test_encoder_section_is_checked_and_optional(tmp_path):
+    from ragqa.passage_features import ENCODER_FEATURE_NAMES
+
+    names = list(FEATURE_NAMES)
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"features": names, "weights": [0.0] * len(names)}))
+    assert load_ranker(plain).with_encoder is None and load_ranker(plain).encoder is None
+    stale = tmp_path / "stale-encoder.json"
+    stale.write_text(json.dumps({"features": names, "weights": [0.0] * len(names),
+                                 "encoder": {"model": "minilm-qmsum", "features": names + ["encoder"],
+                                             "weights": [0.0] * (len(names) + 1)}}))
+    with pytest.raises(RagqaError, match="stale-encoder.json: ranker features .*finetune_minilm"):
+        load_ranker(stale)
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps({"features": names, "weights": [0.0] * len(names),
+                                "encoder": {"model": "minilm-qmsum", "features": names + list(ENCODER_FEATURE_NAMES),
+                                            "weights": [0.0] * len(names) + [1.0, 0.0, 0.0]}}))
+    ranker = load_ranker(full)
+    features = np.zeros((2, len(names) + len(ENCODER_FEATURE_NAMES)))
+    features[:, len(names)] = [0.5, -0.5]
+    assert ranker.encoder == "minilm-qmsum" and ranker.with_encoder.score(features).tolist() == [0.5, -0.5]

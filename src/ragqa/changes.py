@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from .chunking import chunk_transcript
 from .embedding import Embedder
+from .embedding.ranker_encoder import RankerEncoder, applies_to, load_ranker_encoder, passage_text
 from .lexical import N_FEATURES, term_frequencies
 from .settings import Settings
 from .store.manifest import Manifest, SegmentRecord, TranscriptRecord
@@ -53,11 +54,14 @@ class ChangePlan:
 @dataclass(frozen=True)
 class PreparedBatch:
     """Chunks of the incoming transcripts with their passage vectors and raw term counts (row i of
-    `vectors`/`term_counts` belongs to `chunks[i]`)."""
+    `vectors`/`term_counts`/`ranker_vectors` belongs to `chunks[i]`), and the ranker encoder's vectors
+    (float16; zero rows for chunks not in its language) when the build keeps them."""
 
     chunks: list[Chunk]
     vectors: np.ndarray
     term_counts: sp.csr_matrix
+    ranker_vectors: np.ndarray | None = None
+    ranker_encoder: str | None = None  # the name of the encoder that made `ranker_vectors`
 
 
 def content_hash(transcript: Transcript) -> str:
@@ -116,29 +120,49 @@ def chunk_transcripts(transcripts: list[Transcript], settings: Settings) -> list
     return [c for t in transcripts for c in chunk_transcript(t, settings.chunking)]
 
 
-def embed_chunks(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
-    """Passage vectors for chunks, in batches, reporting progress."""
+def ranker_encoder_name(settings: Settings) -> str | None:
+    """The ranker encoder whose passage vectors a build keeps (the folder store only), or None."""
+    name = settings.retrieval.ranker_encoder
+    return None if name == "none" or settings.store != "faiss" else name
+
+
+def embed_chunks(embedder: Embedder, chunks: list[Chunk], progress: Progress | None,
+                 ranker_encoder: RankerEncoder | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Passage vectors for chunks (and the ranker encoder's, for chunks in its language), in batches,
+    reporting progress."""
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    ranker_vectors = (np.zeros((len(chunks), ranker_encoder.dim), dtype=np.float16)
+                      if ranker_encoder is not None else None)
     for start in range(0, len(chunks), EMBED_BATCH):
         batch = chunks[start:start + EMBED_BATCH]
         vectors[start:start + len(batch)] = embedder.embed_passages([c.embed_text for c in batch])
+        if ranker_encoder is not None and ranker_vectors is not None:
+            rows = [i for i, c in enumerate(batch) if applies_to(c.lang)]
+            if rows:
+                ranker_vectors[[start + i for i in rows]] = ranker_encoder.encode_passages(
+                    [passage_text(batch[i].speaker, batch[i].text) for i in rows])
         if progress:
             progress(start + len(batch), len(chunks))
-    return vectors
+    return vectors, ranker_vectors
 
 
-def prepare_chunks(chunks: list[Chunk], embedder: Embedder, progress: Progress | None = None) -> PreparedBatch:
-    """Vectors and term counts of already-made chunks."""
-    vectors = embed_chunks(embedder, chunks, progress)
+def prepare_chunks(chunks: list[Chunk], embedder: Embedder, progress: Progress | None = None,
+                   ranker_encoder: str | None = None) -> PreparedBatch:
+    """Vectors and term counts of already-made chunks, and the vectors of the ranker encoder named
+    `ranker_encoder` (None: none)."""
+    encoder = load_ranker_encoder(ranker_encoder) if ranker_encoder is not None else None
+    vectors, ranker_vectors = embed_chunks(embedder, chunks, progress, encoder)
     terms = (term_frequencies([c.text for c in chunks], [c.lang for c in chunks]) if chunks
              else sp.csr_matrix((0, N_FEATURES), dtype=np.float32))
-    return PreparedBatch(chunks=chunks, vectors=vectors, term_counts=terms)
+    return PreparedBatch(chunks=chunks, vectors=vectors, term_counts=terms, ranker_vectors=ranker_vectors,
+                         ranker_encoder=ranker_encoder)
 
 
 def prepare_batch(transcripts: list[Transcript], settings: Settings, embedder: Embedder,
                   progress: Progress | None = None) -> PreparedBatch:
     """Chunk, embed and count the terms of `transcripts` in this process."""
-    return prepare_chunks(chunk_transcripts(transcripts, settings), embedder, progress)
+    return prepare_chunks(chunk_transcripts(transcripts, settings), embedder, progress,
+                          ranker_encoder_name(settings))
 
 
 def transcript_records(transcripts: list[Transcript], chunks: list[Chunk], segment: str) -> dict[str, TranscriptRecord]:

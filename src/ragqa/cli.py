@@ -40,6 +40,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides.setdefault("llm", {})["base_url"] = args.llm_url
     if getattr(args, "ranker", None):
         overrides["retrieval"] = {"ranker": args.ranker}
+    if getattr(args, "ranker_encoder", None):
+        overrides.setdefault("retrieval", {})["ranker_encoder"] = args.ranker_encoder
     build = {key: value for key in ("engine", "scheduler", "workers")
              if (value := getattr(args, key, None)) is not None}
     if build:
@@ -209,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--threads", type=int, default=None, help="CPU threads (default 2)")
     common.add_argument("--embedder", default=None,
                         help="e5-small | use-m3 | minilm | a sentence-transformers name or path")
+    common.add_argument("--ranker-encoder", choices=["minilm-qmsum", "none"], default=None,
+                        help="the passage ranker's English encoder: builds store its vectors, searches inside a "
+                             "transcript use them (default: retrieval.ranker_encoder, minilm-qmsum)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def filters(p: argparse.ArgumentParser) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .changes import PreparedBatch, Progress, chunk_transcripts, prepare_chunks
+from .changes import PreparedBatch, Progress, chunk_transcripts, prepare_chunks, ranker_encoder_name
 from .embedding import Embedder, make_embedder
 from .errors import RagqaError
 from .parsing.sources import LoadResult, drop_duplicates, source_files, parse_file
@@ -40,15 +40,17 @@ def _parse_files(names: list[str]) -> list[ParsedFile]:
     return [parse_file(name) for name in names]
 
 
-def _prepare_partition(chunks: list[Chunk], settings: Settings, threads: dict[str, int]) -> tuple[str, PreparedBatch]:
-    """On a worker: vectors and term counts of `chunks`, with this worker's encoder (loaded once per
-    process) and thread share; also the encoder's model id, for the client to check."""
+def _prepare_partition(chunks: list[Chunk], settings: Settings, threads: dict[str, int],
+                       ranker_encoder: str | None) -> tuple[str, PreparedBatch]:
+    """On a worker: vectors and term counts of `chunks` (and the vectors of the ranker encoder named
+    `ranker_encoder`), with this worker's encoder (loaded once per process) and thread share; also the
+    encoder's model id, for the client to check."""
     from distributed import get_worker
 
     share = threads.get(get_worker().address, 1)
     embedder = make_embedder(settings.merged(threads=share))
     with _encode_lock:
-        return embedder.model_id, prepare_chunks(chunks, embedder)
+        return embedder.model_id, prepare_chunks(chunks, embedder, ranker_encoder=ranker_encoder)
 
 
 def partition(weights: Sequence[int], parts: int) -> list[range]:
@@ -192,7 +194,7 @@ own configuration applies (e.g. `distributed.comm.timeouts.connect` for reaching
         shares = self._thread_shares(workers)
         sizes = [sum(len(turn.text) for turn in t.turns) for t in transcripts]
         parts = [transcripts[r.start:r.stop] for r in partition(sizes, self._parts(len(workers)))]
-        client, needed = self.client, worker_settings(settings)
+        client, needed, ranker = self.client, worker_settings(settings), ranker_encoder_name(settings)
         chunk_futures = [client.submit(chunk_transcripts, part, needed, pure=False) for part in parts]
         count_futures = [client.submit(len, f, pure=False) for f in chunk_futures]
         futures = chunk_futures + count_futures
@@ -200,8 +202,8 @@ own configuration applies (e.g. `distributed.comm.timeouts.connect` for reaching
             counts = client.gather(count_futures)
             total = sum(counts)
             if total == 0:
-                return prepare_chunks([], embedder)
-            batch_futures = [client.submit(_prepare_partition, f, needed, shares, pure=False)
+                return prepare_chunks([], embedder, ranker_encoder=ranker)
+            batch_futures = [client.submit(_prepare_partition, f, needed, shares, ranker, pure=False)
                              for f in chunk_futures]
             futures += batch_futures
             order = {future.key: i for i, future in enumerate(batch_futures)}
@@ -220,7 +222,7 @@ own configuration applies (e.g. `distributed.comm.timeouts.connect` for reaching
             raise _cluster_failure(self.location, exc) from exc
         finally:
             client.cancel(futures)
-        return _concatenate([b for b in batches if b is not None], embedder.dim)
+        return _concatenate([b for b in batches if b is not None], embedder.dim, ranker)
 
 
 def _size(file: Path) -> int:
@@ -230,8 +232,10 @@ def _size(file: Path) -> int:
         return 0
 
 
-def _concatenate(batches: list[PreparedBatch], dim: int) -> PreparedBatch:
+def _concatenate(batches: list[PreparedBatch], dim: int, ranker_encoder: str | None) -> PreparedBatch:
     terms = sp.vstack([b.term_counts for b in batches], format="csr", dtype=np.float32)
+    ranker_vectors = (np.concatenate([b.ranker_vectors for b in batches if b.ranker_vectors is not None])
+                      if ranker_encoder is not None else None)
     return PreparedBatch(chunks=[c for b in batches for c in b.chunks],
                          vectors=np.concatenate([b.vectors for b in batches]).reshape(-1, dim),
-                         term_counts=terms)
+                         term_counts=terms, ranker_vectors=ranker_vectors, ranker_encoder=ranker_encoder)

@@ -8,6 +8,9 @@ before it alone (a topic is raised, by a question or an agenda item, and what is
 after; the 300 words from the chunk onwards were measured too and got a zero weight). A question with a
 context clause ("... when discussing the budget") adds the main clause's match of the chunk and its ±100-word window,
 and the context clause's match of the ±300/±1,000-word windows (zeros for other questions).
+Where the index stores the ranker encoder's passage vectors (`embedding.ranker_encoder`: MiniLM fine-tuned on
+QMSum train, English), three more: its cosine with the question and that cosine's mean over the ±100 and
+±300-word windows (`encoder_features`; docs/quality.md, round 8).
 """
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ FEATURE_NAMES = ("lexical", "dense", "speaker", "log_words", "coverage") + tuple
     "lexical_main", "coverage_main") + tuple(
     f"{name}_{r}_main" for r in MAIN_WINDOW_WORDS for name in ("bm25_window", "coverage_window")) + tuple(
     f"{name}_{r}_context" for r in CONTEXT_WINDOW_WORDS for name in ("bm25_window", "coverage_window"))
+ENCODER_WINDOW_WORDS = (100, 300)  # the ranker encoder's cosine is also averaged over these windows
+ENCODER_FEATURE_NAMES = ("encoder",) + tuple(f"encoder_window_{r}" for r in ENCODER_WINDOW_WORDS)
 N_CLAUSE_FEATURES = 2 + 2 * len(MAIN_WINDOW_WORDS) + 2 * len(CONTEXT_WINDOW_WORDS)
 ALL_REACHES = sorted({*WINDOW_WORDS, *PRECEDING_WINDOW_WORDS, *MAIN_WINDOW_WORDS, *CONTEXT_WINDOW_WORDS})
 Bounds = dict[int, tuple[np.ndarray, np.ndarray]]  # reach -> `window_bounds` (computed once per query)
@@ -160,4 +165,18 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
                     between(speaker_sum, lo, hi) / n]
     columns += preceding_features(counts_sum, words_sum, terms.idf, bounds, lexical_ok)
     columns += clause_features(clauses, words, words_sum, bounds, lexical_ok)
+    return np.column_stack(columns)
+
+
+def encoder_features(cosines: np.ndarray, words: np.ndarray, owner: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """(candidates, len(ENCODER_FEATURE_NAMES)): the ranker encoder's cosine with the question, z-scored over
+    the chunks it applies to (`ok`: chunks in its language; the others get 0), and the means of that z-score
+    over the ±ENCODER_WINDOW_WORDS windows. Candidates are in source order, as for `passage_features`."""
+    z = np.zeros(len(cosines))
+    z[ok] = zscore(np.asarray(cosines, dtype=np.float64)[ok])
+    sums = prefix_sums(z)
+    columns = [z]
+    for reach in ENCODER_WINDOW_WORDS:
+        lo, hi = window_bounds(np.asarray(words, dtype=np.float64), owner, reach)
+        columns.append(between(sums, lo, hi) / np.maximum(hi - lo, 1))
     return np.column_stack(columns)

@@ -2,8 +2,10 @@
 
 The bundled weights (`ragqa/models/passage_ranker.json`) were fitted by `python -m bench.train_ranker`
 (listwise softmax loss: the probability that the top chunk holds an evidence turn) on the 1,095 QMSum
-*train* questions; docs/quality.md has the cross-validated and val numbers. `retrieval.ranker_weights`
-points at another file written by that script.
+*train* questions; docs/quality.md has the cross-validated and val numbers. The file's `encoder` section holds
+a second set of weights, over the same features plus `ENCODER_FEATURE_NAMES` (the ranker encoder's cosine), used
+where the index stores that encoder's passage vectors; `python -m bench.finetune_minilm --export` writes it.
+`retrieval.ranker_weights` points at another file written by these scripts.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import RagqaError
-from .passage_features import FEATURE_NAMES
+from .passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES
 
 BUNDLED = "passage_ranker.json"
 
@@ -28,6 +30,8 @@ class PassageRanker:
     names: tuple[str, ...]
     weights: np.ndarray
     source: str
+    encoder: str | None = None  # the ranker encoder of `with_encoder`
+    with_encoder: "PassageRanker | None" = None  # weights over FEATURE_NAMES + ENCODER_FEATURE_NAMES
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weights
@@ -46,9 +50,23 @@ def _load(path: str | None) -> PassageRanker:
                 else resources.files("ragqa.models").joinpath(BUNDLED).read_text(encoding="utf-8"))
         spec = json.loads(text)
         names, weights = tuple(spec["features"]), np.asarray(spec["weights"], dtype=np.float64)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        section = spec.get("encoder")
+        if section is not None:
+            encoder = str(section["model"])
+            encoder_names = tuple(section["features"])
+            encoder_weights = np.asarray(section["weights"], dtype=np.float64)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RagqaError(f"{source}: not a passage ranker file ({exc}); write one with python -m bench.train_ranker") from exc
-    if names != FEATURE_NAMES or weights.shape != (len(FEATURE_NAMES),):
+    _check(source, names, weights, FEATURE_NAMES, "bench.train_ranker")
+    if section is None:
+        return PassageRanker(names=names, weights=weights, source=source)
+    _check(source, encoder_names, encoder_weights, FEATURE_NAMES + ENCODER_FEATURE_NAMES,
+           "bench.finetune_minilm --export")
+    return PassageRanker(names=names, weights=weights, source=source, encoder=encoder,
+                         with_encoder=PassageRanker(names=encoder_names, weights=encoder_weights, source=source))
+
+
+def _check(source: str, names: tuple[str, ...], weights: np.ndarray, expected: tuple[str, ...], script: str) -> None:
+    if names != expected or weights.shape != (len(expected),):
         raise RagqaError(f"{source}: ranker features {list(names)} do not match this version's "
-                         f"{list(FEATURE_NAMES)}; retrain it with python -m bench.train_ranker")
-    return PassageRanker(names=names, weights=weights, source=source)
+                         f"{list(expected)}; retrain it with python -m {script}")

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .embedding.ranker_encoder import applies_to, load_ranker_encoder
 from .language import query_language
 from .lexical import FULL_SCORING_MAX
-from .passage_features import ClauseTerms, TermCounts, passage_features, zscore
-from .passage_ranker import load_ranker
+from .passage_features import ClauseTerms, TermCounts, encoder_features, passage_features, zscore
+from .passage_ranker import PassageRanker, load_ranker
 from .query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
 from .snapshot import Snapshot
@@ -129,6 +130,9 @@ class Candidates:
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
     terms: TermCounts | None = None  # the query terms' counts per chunk (one transcript, learned ranker)
     clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
+    encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question (learned ranker,
+    # English question, index with its vectors); 0 for chunks not in its language (`encoder_ok` False)
+    encoder_ok: np.ndarray | None = None
 
 
 def language_ok(c: Candidates, query: str) -> np.ndarray:
@@ -151,6 +155,19 @@ def learned_features(c: Candidates, query: str) -> np.ndarray | None:
                             c.terms, language_ok(c, query), c.clauses)
 
 
+def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarray | None:
+    """The learned ranker's scores of the candidates: with the ranker encoder's features where the candidates
+    carry its cosines (some chunk in its language) and the ranker file has weights for them, else without."""
+    features = learned_features(c, query)
+    if features is None:
+        return None
+    if c.encoder_cosines is not None and c.encoder_ok is not None and c.encoder_ok.any() \
+            and ranker.with_encoder is not None:
+        extra = encoder_features(c.encoder_cosines, c.word_counts, c.owner, c.encoder_ok)
+        return ranker.with_encoder.score(np.hstack([features, extra]))
+    return ranker.score(features)
+
+
 def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
     """The k best (row, score) among the candidates, best first (ties by row), same for every store.
@@ -161,10 +178,9 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
     if len(rows) == 0:
         return []
     if one_transcript and settings.ranker == "learned":
-        features = learned_features(c, query)
-        if features is not None:
-            scores = load_ranker(settings.ranker_weights).score(features)
-            return _best(rows, scores, k)
+        learned = learned_scores(c, query, load_ranker(settings.ranker_weights))
+        if learned is not None:
+            return _best(rows, learned, k)
     ok = language_ok(c, query)
     if c.dense is not None and c.lexical is not None:
         scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
@@ -236,13 +252,27 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
         if topics is not None:
             main, context = (snapshot.lexical.term_counts(snapshot.lexical.query(t, lang), rows) for t in topics)
             clauses = ClauseTerms(main=main, context=context)
+    langs = snapshot.langs_of(rows)
+    encoder_cosines = encoder_ok = None
+    stored, vectors = snapshot.ranker_encoder, snapshot.ranker_vectors
+    if terms is not None and stored is not None and vectors is not None and uses_ranker_encoder(stored, query, settings):
+        encoder_ok = np.array([applies_to(lg) for lg in langs], dtype=bool)
+        query_vector = load_ranker_encoder(stored).encode_query(query)
+        encoder_cosines = np.where(encoder_ok, vectors.scores(query_vector, rows), 0.0)
     return Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
-        langs=snapshot.langs_of(rows), speakers=snapshot.speakers_of(rows),
+        langs=langs, speakers=snapshot.speakers_of(rows),
         owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms,
-        clauses=clauses)
+        clauses=clauses, encoder_cosines=encoder_cosines, encoder_ok=encoder_ok)
+
+
+def uses_ranker_encoder(stored: str, query: str, settings: RetrievalSettings) -> bool:
+    """Whether the learned ranker scores with the ranker encoder whose vectors the index stores (`stored`):
+    the settings name it, the ranker file has weights for it, and the question is in its language."""
+    return (settings.ranker_encoder == stored and load_ranker(settings.ranker_weights).encoder == stored
+            and applies_to(query_language(query)))
 
 
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from .dense_index import DenseIndex, RowVectors, SegmentRows
+from .embedding.ranker_encoder import DIM as RANKER_DIM
 from .lexical import LexicalIndex, PostingsPart
 from .store.columns import ChunkColumns, Postings
 from .store.manifest import Manifest, SegmentRecord
-from .store.segment import ChunkLines, read_columns, read_vectors
+from .store.segment import RANKER_VECTORS_FILE, ChunkLines, read_columns, read_vectors
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,17 @@ class SegmentData:
     postings: Postings
     vectors: np.ndarray  # memory-mapped
     lines: ChunkLines
+    ranker_vectors: np.ndarray | None  # memory-mapped float16, when the segment has them
 
     @classmethod
     def read(cls, index_dir: Path, record: SegmentRecord, dim: int) -> "SegmentData":
         columns, postings = read_columns(index_dir, record)
+        ranker_vectors = None
+        if record.ranker_encoder is not None:
+            ranker_vectors = read_vectors(index_dir, record, RANKER_DIM, RANKER_VECTORS_FILE)
         return cls(record=record, columns=columns, postings=postings,
                    vectors=read_vectors(index_dir, record, dim),
-                   lines=ChunkLines(index_dir, record, columns.line_start))
+                   lines=ChunkLines(index_dir, record, columns.line_start), ranker_vectors=ranker_vectors)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class Snapshot:
     vectors: RowVectors
     dense: DenseIndex
     lexical: LexicalIndex
+    ranker_encoder: str | None  # the ranker encoder every live segment stores vectors of (None: not all do)
+    ranker_vectors: RowVectors | None  # ... those vectors
 
     @property
     def size(self) -> int:
@@ -144,6 +151,12 @@ class Snapshot:
             segment_rows.append(SegmentRows(record, keep))
             offset += len(local_rows)
         vectors = RowVectors([(p.offset, p.data.vectors, p.local_rows) for p in parts], manifest.dim)
+        encoders = {p.data.record.ranker_encoder for p in parts}
+        ranker_encoder = encoders.pop() if len(encoders) == 1 else None
+        ranker_vectors = None
+        if ranker_encoder is not None:
+            ranker_vectors = RowVectors([(p.offset, p.data.ranker_vectors, p.local_rows) for p in parts
+                                         if p.data.ranker_vectors is not None], RANKER_DIM)
         doc_lengths = _concat(doc_len, np.float32)
         return cls(
             manifest=manifest, parts=parts, transcript_order=order,
@@ -153,7 +166,8 @@ class Snapshot:
             speaker_codes=_concat(s_codes, np.int32), lang_table=langs.array(), lang_codes=_concat(l_codes, np.int32),
             word_counts=_concat(words, np.float64), vectors=vectors,
             dense=DenseIndex.open(index_dir, segment_rows, vectors, manifest.dim),
-            lexical=LexicalIndex(postings_parts, doc_lengths),
+            lexical=LexicalIndex(postings_parts, doc_lengths), ranker_encoder=ranker_encoder,
+            ranker_vectors=ranker_vectors,
         )
 
 

@@ -18,11 +18,11 @@ from ragqa.errors import IndexFormatError
 from ragqa.store.manifest import MANIFEST_NAME, Manifest
 from ragqa.store.manifest import TRANSCRIPTS_FILE
 from ragqa.store.segment import (
-    CHUNKS_FILE, COLUMNS_FILE, POSTINGS_FILE, SEGMENTS_DIR, TURNS_FILE, VECTORS_FILE,
+    CHUNKS_FILE, COLUMNS_FILE, POSTINGS_FILE, RANKER_VECTORS_FILE, SEGMENTS_DIR, TURNS_FILE, VECTORS_FILE,
 )
 
-FILES = (CHUNKS_FILE, VECTORS_FILE, COLUMNS_FILE, POSTINGS_FILE, TURNS_FILE, TRANSCRIPTS_FILE)
-# read whole (or checksummed) at load; vectors (memory-mapped) and turns are checked by doctor
+FILES = (CHUNKS_FILE, VECTORS_FILE, COLUMNS_FILE, POSTINGS_FILE, TURNS_FILE, TRANSCRIPTS_FILE, RANKER_VECTORS_FILE)
+# read whole (or checksummed) at load; vectors (both memory-mapped) and turns are checked by doctor
 CHECKED_AT_LOAD = {CHUNKS_FILE, COLUMNS_FILE, POSTINGS_FILE, TRANSCRIPTS_FILE}
 
 

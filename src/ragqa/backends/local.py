@@ -118,7 +118,7 @@ class LocalBackend:
             records = transcript_records(plan.incoming, batch.chunks, name)
             with _unchanged_on_failure(self.path, committed):
                 new_segments.append(write_segment(self.path, name, batch.chunks, batch.vectors, batch.term_counts,
-                                                  plan.incoming, records))
+                                                  plan.incoming, records, batch.ranker_vectors, batch.ranker_encoder))
         manifest = next_manifest(plan, settings, embedder, records, new_segments)
         with _unchanged_on_failure(self.path, committed):
             manifest.save(self.path)

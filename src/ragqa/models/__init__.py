@@ -1,1 +1,1 @@
-"""Learned model parameters shipped with ragqa (see passage_ranker)."""
+"""Learned model parameters shipped with ragqa (see passage_ranker and embedding.ranker_encoder; README.md)."""

@@ -61,6 +61,7 @@ class SegmentRecord:
     n_chunks: int
     files: dict[str, list[Any]]
     dropped: list[str] = field(default_factory=list)
+    ranker_encoder: str | None = None  # the encoder of its ranker_vectors.npy (None: the segment has none)
 
 
 @dataclass

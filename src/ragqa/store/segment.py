@@ -20,29 +20,34 @@ from .files import check_sha256, fsync_dir, fsync_file, read_verified, sha256_fi
 from .manifest import SEGMENTS_DIR, TRANSCRIPTS_FILE, SegmentRecord, TranscriptRecord, records_json
 
 CHUNKS_FILE, VECTORS_FILE, TURNS_FILE = "chunks.jsonl", "vectors.npy", "turns.jsonl"
+RANKER_VECTORS_FILE = "ranker_vectors.npy"  # the ranker encoder's passage vectors, float16 (optional)
 COLUMNS_FILE, POSTINGS_FILE = "columns.npz", "postings.npz"
 
 
 def write_segment(index_dir: Path, name: str, chunks: list[Chunk], vectors: np.ndarray,
                   term_counts: sp.csr_matrix, transcripts: list[Transcript],
-                  records: dict[str, TranscriptRecord]) -> SegmentRecord:
-    """Write a complete, fsynced segment folder and return its record (not yet committed). A write
-    that fails (a full disk) removes what it wrote."""
+                  records: dict[str, TranscriptRecord], ranker_vectors: np.ndarray | None = None,
+                  ranker_encoder: str | None = None) -> SegmentRecord:
+    """Write a complete, fsynced segment folder and return its record (not yet committed); with the ranker
+    encoder's vectors when given. A write that fails (a full disk) removes what it wrote."""
     root = index_dir / SEGMENTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{name}.tmp"
     try:
-        files = _write_files(tmp, chunks, vectors, term_counts, transcripts, records)
+        files = _write_files(tmp, chunks, vectors, term_counts, transcripts, records,
+                             ranker_vectors if ranker_encoder is not None else None)
         os.replace(tmp, root / name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     fsync_dir(root)
-    return SegmentRecord(name=name, n_chunks=len(chunks), files=files)
+    return SegmentRecord(name=name, n_chunks=len(chunks), files=files,
+                         ranker_encoder=ranker_encoder if ranker_vectors is not None else None)
 
 
 def _write_files(tmp: Path, chunks: list[Chunk], vectors: np.ndarray, term_counts: sp.csr_matrix,
-                 transcripts: list[Transcript], records: dict[str, TranscriptRecord]) -> dict[str, list]:
+                 transcripts: list[Transcript], records: dict[str, TranscriptRecord],
+                 ranker_vectors: np.ndarray | None) -> dict[str, list]:
     """Write and fsync a segment's files into the folder `tmp`; returns file name -> [size, sha256]."""
     tmp.mkdir()
     rows = [{"id": chunk.id, "transcript_id": chunk.transcript_id, "turns": list(chunk.turns),
@@ -54,6 +59,10 @@ def _write_files(tmp: Path, chunks: list[Chunk], vectors: np.ndarray, term_count
     line_start = np.zeros(len(lines) + 1, dtype=np.int64)
     np.cumsum([len(line) for line in lines], out=line_start[1:])
     save_vectors(tmp / VECTORS_FILE, vectors)
+    names = [CHUNKS_FILE, VECTORS_FILE, COLUMNS_FILE, POSTINGS_FILE, TURNS_FILE, TRANSCRIPTS_FILE]
+    if ranker_vectors is not None:
+        save_vectors(tmp / RANKER_VECTORS_FILE, ranker_vectors, np.float16)
+        names.append(RANKER_VECTORS_FILE)
     term_counts = term_counts.tocsr()
     with open(tmp / COLUMNS_FILE, "wb") as fh:
         np.savez(fh, **ChunkColumns.from_rows(rows, line_start, term_counts).to_arrays())
@@ -65,17 +74,17 @@ def _write_files(tmp: Path, chunks: list[Chunk], vectors: np.ndarray, term_count
             fh.write(json.dumps({"id": transcript.id, "turns": turns}, ensure_ascii=False) + "\n")
     (tmp / TRANSCRIPTS_FILE).write_bytes(records_json(records))
     files: dict[str, list] = {}
-    for fname in (CHUNKS_FILE, VECTORS_FILE, COLUMNS_FILE, POSTINGS_FILE, TURNS_FILE, TRANSCRIPTS_FILE):
+    for fname in names:
         fsync_file(tmp / fname)
         files[fname] = [os.path.getsize(tmp / fname), sha256_file(tmp / fname)]
     fsync_dir(tmp)
     return files
 
 
-def save_vectors(path: Path, vectors: np.ndarray) -> None:
+def save_vectors(path: Path, vectors: np.ndarray, dtype: type = np.float32) -> None:
     """`np.save` through Python's file writes. numpy's own `tofile` path can lose the last short write
     without an error (seen with a file-size limit), which would commit a truncated vectors file."""
-    array = np.ascontiguousarray(vectors, dtype=np.float32)
+    array = np.ascontiguousarray(vectors, dtype=dtype)
     with open(path, "wb") as fh:
         np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(array))
         fh.write(array)
@@ -157,8 +166,9 @@ def _load_npz(index_dir: Path, record: SegmentRecord, fname: str) -> dict[str, n
         raise IndexFormatError(f"{path}: unreadable ({exc}); run `ragqa doctor --index {index_dir}`") from exc
 
 
-def read_vectors(index_dir: Path, record: SegmentRecord, dim: int) -> np.ndarray:
-    path = index_dir / SEGMENTS_DIR / record.name / VECTORS_FILE
+def read_vectors(index_dir: Path, record: SegmentRecord, dim: int, fname: str = VECTORS_FILE) -> np.ndarray:
+    """A segment's vectors (`fname`: the dense ones, or RANKER_VECTORS_FILE), memory-mapped, shape checked."""
+    path = index_dir / SEGMENTS_DIR / record.name / fname
     try:
         vectors = np.load(path, mmap_mode="r")
     except (OSError, ValueError) as exc:

@@ -116,11 +116,16 @@ class ChatService:
         return DEFAULT_K
 
     def warm_up(self) -> str | None:
-        """Load the query encoder and the configured LLM now, so the first question does not wait
-        for them. Returns the reason when the LLM cannot be loaded (answers will then fail with it)."""
+        """Load the query encoders (a search inside one transcript loads the passage ranker's too) and the
+        configured LLM now, so the first question does not wait for them. Returns the reason when the LLM
+        cannot be loaded (answers will then fail with it)."""
         from ..llm import make_llm
 
-        self.index.embedder.embed_queries(["warm up"])
+        transcripts = self.index.manifest.transcripts
+        if transcripts:
+            self.index.search("What was said about the warm-up?", k=1, transcript=min(transcripts))
+        else:
+            self.index.embedder.embed_queries(["warm up"])
         try:
             llm = make_llm(self.index.settings)
             load = getattr(llm, "load", None)

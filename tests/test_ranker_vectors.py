@@ -1,0 +1,94 @@
+"""The ranker encoder's passage vectors end to end: a build stores them per segment, the snapshot serves them,
+and the learned ranker inside a transcript uses their cosine for English questions only; indexes without them
+(built with `ranker_encoder = "none"`, or mixed) fall back to the ranker without them. Real QMSum val meetings
+(tests/data/bench, two meetings, 24 questions)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ragqa
+from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
+from ragqa.passage_ranker import load_ranker
+from ragqa.retrieval import Filters, gather_candidates, learned_scores
+from ragqa.settings import Settings
+
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = DATA / "bench" / "qmsum-sample.jsonl"
+SEED = DATA / "samples" / "000_8668bff71fb91613.txt"
+QUESTIONS = [json.loads(line) for line in (DATA / "bench" / "qmsum-sample-questions.jsonl").read_text().splitlines()]
+
+pytestmark = pytest.mark.slow
+
+
+def _settings(encoder: str = "minilm-qmsum") -> Settings:
+    return Settings().merged(embedder={"model": "use-m3"}, retrieval={"ranker_encoder": encoder})
+
+
+@pytest.fixture(scope="module")
+def sample_index(tmp_path_factory) -> ragqa.Index:
+    return ragqa.build_index([SAMPLE], tmp_path_factory.mktemp("ranker") / "index", settings=_settings())
+
+
+def _candidates(index: ragqa.Index, question: dict):
+    snapshot = index.backend.snapshot
+    return gather_candidates(snapshot, index.embedder, question["question"],
+                             Filters(transcript=question["meeting_id"]), index.settings.retrieval)
+
+
+def test_build_stores_the_encoders_vectors_of_every_chunk(sample_index):
+    segments = sample_index.manifest.segments
+    assert segments and all(s.ranker_encoder == "minilm-qmsum" and "ranker_vectors.npy" in s.files for s in segments)
+    snapshot = sample_index.backend.snapshot
+    assert snapshot.ranker_encoder == "minilm-qmsum" and len(snapshot.ranker_vectors) == snapshot.size
+    rows = np.array([0, 7, snapshot.size - 1])
+    stored = snapshot.ranker_vectors.take(rows)
+    chunks = [snapshot.chunk(int(r)) for r in rows]
+    fresh = load_ranker_encoder("minilm-qmsum").encode_passages([passage_text(c["speaker"], c["text"]) for c in chunks])
+    assert np.allclose(stored, fresh, atol=2e-3)  # stored as float16
+
+
+def test_english_questions_rank_with_the_encoder_features(sample_index):
+    ranker = load_ranker()
+    changed = 0
+    for question in QUESTIONS[:6]:
+        c = _candidates(sample_index, question)
+        assert c.encoder_cosines is not None and c.encoder_ok.all()
+        scores = learned_scores(c, question["question"], ranker)
+        without = learned_scores(
+            type(c)(**{**c.__dict__, "encoder_cosines": None, "encoder_ok": None}), question["question"], ranker)
+        changed += int(np.argmax(scores) != np.argmax(without) or not np.allclose(scores, without))
+        hits = sample_index.search(question["question"], k=3, transcript=question["meeting_id"])
+        assert [h.score for h in hits] == pytest.approx(sorted(scores, reverse=True)[:3])
+    assert changed == 6
+
+
+def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample_index, tmp_path):
+    italian = {"question": "Riassumi la discussione sulla salute mentale durante il lockdown.",
+               "meeting_id": QUESTIONS[0]["meeting_id"]}
+    assert _candidates(sample_index, italian).encoder_cosines is None
+    from ragqa.cli import main as cli_main
+
+    assert cli_main(["build", str(SAMPLE), "--index", str(tmp_path / "plain"), "--embedder", "use-m3",
+                     "--ranker-encoder", "none", "--quiet"]) == 0
+    plain = ragqa.load_index(tmp_path / "plain")
+    assert all(s.ranker_encoder is None and "ranker_vectors.npy" not in s.files for s in plain.manifest.segments)
+    assert plain.backend.snapshot.ranker_encoder is None
+    c = _candidates(plain, QUESTIONS[0])
+    assert c.encoder_cosines is None
+    scores = learned_scores(c, QUESTIONS[0]["question"], load_ranker())
+    hits = plain.search(QUESTIONS[0]["question"], k=1, transcript=QUESTIONS[0]["meeting_id"])
+    assert hits[0].score == pytest.approx(scores.max())
+    # a segment with vectors next to one without: the index serves the plain ranker until rebuilt with --force
+    mixed = ragqa.load_index(plain.path, settings=_settings())
+    mixed.add([SEED])
+    assert mixed.backend.snapshot.ranker_encoder is None
+    assert _candidates(mixed, QUESTIONS[0]).encoder_cosines is None
+    forced = ragqa.build_index([SAMPLE, SEED], plain.path, settings=_settings(), force=True)
+    assert forced.backend.snapshot.ranker_encoder == "minilm-qmsum"
+    seed_rows = np.flatnonzero(forced.backend.snapshot.langs_of(np.arange(forced.backend.snapshot.size)) == "it")
+    assert len(seed_rows) and not forced.backend.snapshot.ranker_vectors.take(seed_rows).any()  # Italian: none
+

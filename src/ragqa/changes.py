@@ -121,9 +121,9 @@ def chunk_transcripts(transcripts: list[Transcript], settings: Settings) -> list
 
 
 def ranker_encoder_name(settings: Settings) -> str | None:
-    """The ranker encoder whose passage vectors a build keeps (the folder store only), or None."""
+    """The ranker encoder whose passage vectors a build keeps, or None."""
     name = settings.retrieval.ranker_encoder
-    return None if name == "none" or settings.store != "faiss" else name
+    return None if name == "none" else name
 
 
 def embed_chunks(embedder: Embedder, chunks: list[Chunk], progress: Progress | None,

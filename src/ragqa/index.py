@@ -100,11 +100,9 @@ class Index:
 
     def stats(self) -> dict[str, Any]:
         m = self.manifest
-        encoders = {s.ranker_encoder for s in m.segments}
         return {"transcripts": len(m.transcripts), "turns": sum(r.n_turns for r in m.transcripts.values()),
                 "chunks": self.backend.size, "embedder": m.embedder, "dim": m.dim, "generation": m.generation,
-                "store": self.settings.store,
-                "ranker_encoder": encoders.pop() if len(encoders) == 1 else None}  # None: not in every segment
+                "store": self.settings.store, "ranker_encoder": self.backend.ranker_encoder}
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, sources: Sequence[str | Path], progress: Progress | None = None,

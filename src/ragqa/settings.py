@@ -54,8 +54,8 @@ class RetrievalSettings(BaseModel):
     ranker: Literal["learned", "smoothed"] = "learned"  # within one transcript (docs/quality.md): the learned
     # passage ranker, or fusion + speaker boost + neighbour smoothing
     ranker_weights: Path | None = None  # a ranker file written by `python -m bench.train_ranker`; None = bundled
-    ranker_encoder: Literal["minilm-qmsum", "none"] = "minilm-qmsum"  # builds of the folder store keep this
-    # encoder's passage vectors (English chunks) and the learned ranker uses its cosine with English questions
+    ranker_encoder: Literal["minilm-qmsum", "none"] = "minilm-qmsum"  # builds keep this encoder's passage
+    # vectors (English chunks) and the learned ranker uses its cosine with English questions
     # (`embedding.ranker_encoder`, docs/quality.md round 8); "none": neither
     smoothing_reach_words: float = 130.0  # within one transcript: neighbours this close share their scores
     smoothing_half_words: float = 50.0  # ... with weight halving every this many words

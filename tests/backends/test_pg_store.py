@@ -179,6 +179,8 @@ def test_tables_of_schema_1_are_upgraded_in_place_by_a_build(pg_server):
         fresh_lengths = conn.execute(f'SELECT id, n_terms FROM "{ns}".transcripts ORDER BY 1').fetchall()
         conn.execute(f'DROP TABLE "{ns}".transcript_terms')
         conn.execute(f'ALTER TABLE "{ns}".transcripts DROP COLUMN n_terms')
+        conn.execute(f'ALTER TABLE "{ns}".chunks DROP COLUMN ranker_vector')  # schema 3
+        conn.execute(f'ALTER TABLE "{ns}".meta DROP COLUMN ranker_encoder')
         conn.execute(f'UPDATE "{ns}".meta SET schema_version = 1')
     with pytest.raises(IndexFormatError, match="schema version 1, written by an older ragqa.*ragqa build"):
         ragqa.load_index("unused", settings=settings)
@@ -194,6 +196,44 @@ def test_tables_of_schema_1_are_upgraded_in_place_by_a_build(pg_server):
     assert len(fresh_terms) > 1000 and all(n > 0 for _, n in fresh_lengths)
     assert index.search("Direct Investment Fund", k=3)[0].transcript_id.startswith("kremlin")
     assert index.backend.diagnose() == []
+    assert index.stats()["ranker_encoder"] is None  # rows written before schema 3 have no ranker vectors...
+    forced = ragqa.build_index([SEED, KREMLIN], "unused", settings=settings, force=True)
+    assert forced.stats()["ranker_encoder"] == "minilm-qmsum"  # ... until they are embedded again
+
+
+def test_ranker_vectors_are_stored_and_used_inside_a_transcript(pg_server, tmp_path):
+    """The passage ranker's encoder vectors on PostgreSQL: one per English chunk (NULL for the Italian seed),
+    the same as the folder store's, used by the learned ranker for English questions; an add without them
+    leaves the index ranking without them."""
+    from ragqa.evaluation import evaluate, load_questions
+
+    sample = DATA / "bench" / "qmsum-sample.jsonl"
+    settings = store_settings("postgres", pg_server.url, embedder={"model": "use-m3"})
+    ns = settings.postgres.namespace
+    index = ragqa.build_index([sample, SEED], "unused", settings=settings)
+    assert index.stats()["ranker_encoder"] == "minilm-qmsum"
+    local = ragqa.build_index([sample, SEED], tmp_path / "local", settings=store_settings("faiss", None,
+                                                                                          embedder={"model": "use-m3"}))
+    with psycopg.connect(pg_server.url) as conn:
+        register_vector(conn)
+        rows = conn.execute(f'SELECT position, lang, ranker_vector FROM "{ns}".chunks ORDER BY position').fetchall()
+    assert len(rows) == local.stats()["chunks"]
+    assert all((v is None) == (lang == "it") for _, lang, v in rows) and any(lang == "it" for _, lang, _ in rows)
+    english = [(i, v) for i, (_, lang, v) in enumerate(rows) if v is not None][:20]
+    ours = np.array([np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v) for _, v in english])
+    theirs = local.backend.snapshot.ranker_vectors.take(np.array([i for i, _ in english]))
+    assert np.abs(ours - theirs).max() < 2e-3
+    questions = load_questions(DATA / "bench" / "qmsum-sample-questions.jsonl")
+    with_encoder = evaluate(index, questions, scope="oracle")
+    index.settings = settings.merged(retrieval={"ranker_encoder": "none"})
+    without = evaluate(index, questions, scope="oracle")
+    assert with_encoder.ndcg10 != without.ndcg10 and with_encoder.mrr >= 0.8 and without.mrr >= 0.8
+    index.settings = settings
+    index.add([DATA / "samples" / "kremlin_17162.json"])  # still with vectors: the encoder holds
+    assert index.stats()["ranker_encoder"] == "minilm-qmsum"
+    plain = ragqa.load_index("unused", settings=settings.merged(retrieval={"ranker_encoder": "none"}))
+    plain.add([DATA / "samples" / "seed_excerpt.vtt"])
+    assert plain.stats()["ranker_encoder"] is None
 
 
 def test_diagnose_finds_missing_rows_and_a_build_repairs_them(pg_server):

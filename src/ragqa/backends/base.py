@@ -26,6 +26,10 @@ class IndexBackend(Protocol):
     def size(self) -> int:
         """Number of live chunks in that generation."""
 
+    @property
+    def ranker_encoder(self) -> str | None:
+        """The passage ranker's encoder every live chunk has a vector of (None: not every chunk has one)."""
+
     def search(self, embedder: Embedder, query: str, k: int, filters: Filters, settings: Settings) -> list[Hit]:
         """The k best chunks for `query` (same ranking as every other store: `retrieval.rank_candidates`)."""
 

@@ -49,6 +49,10 @@ class LocalBackend:
         return self.snapshot.manifest
 
     @property
+    def ranker_encoder(self) -> str | None:
+        return self.snapshot.ranker_encoder
+
+    @property
     def size(self) -> int:
         return self.snapshot.size
 

@@ -40,6 +40,7 @@ class PostgresBackend:
         weakref.finalize(self, self._pool.close)
         self._manifest: Manifest | None = None
         self._configs: list[str] = []
+        self._ranker_encoder: str | None = None
         self._swap = threading.Lock()
 
     @classmethod
@@ -91,6 +92,10 @@ class PostgresBackend:
     def size(self) -> int:
         return sum(r.n_chunks for r in self.manifest.transcripts.values())
 
+    @property
+    def ranker_encoder(self) -> str | None:
+        return self._ranker_encoder
+
     def search(self, embedder: Embedder, query: str, k: int, filters: Filters, settings: Settings) -> list[Hit]:
         manifest = self.manifest
         if k <= 0 or not query.strip() or not manifest.transcripts:
@@ -106,7 +111,7 @@ class PostgresBackend:
                 speakers = sorted({s for r in self.manifest.transcripts.values() for s in r.speakers})
                 return pg_search.search(conn, self.pg, self._configs, self.size, qv, query, k, filters,
                                         settings.retrieval, use_lexical=mode in ("hybrid", "lexical"),
-                                        speakers=speakers)
+                                        speakers=speakers, ranker_encoder=self._ranker_encoder)
 
     def turns(self, transcript_id: str) -> list[Turn]:
         with translated(self.location, "reading turns"), self._pool.connection() as conn:
@@ -131,7 +136,7 @@ class PostgresBackend:
 
     def _install(self, generation: "Generation", check: bool = False) -> None:
         """Serve a generation read by `_read`."""
-        manifest, configs = generation
+        manifest, configs, ranker_encoder = generation
         with self._swap:
             old = self._manifest
             if check and old is not None and manifest is not None and (old.embedder, old.dim, old.chunking) != (
@@ -140,6 +145,7 @@ class PostgresBackend:
                                        f"process; open it again")
             self._manifest = manifest
             self._configs = configs
+            self._ranker_encoder = ranker_encoder
 
     # -- writing ---------------------------------------------------------------------------------
     def write_lock(self) -> AbstractContextManager[None]:
@@ -232,16 +238,18 @@ class PostgresBackend:
         self._pool.close()
 
 
-Generation = tuple[Manifest | None, list[str]]  # a committed manifest and the text-search configs in use
+Generation = tuple[Manifest | None, list[str], str | None]  # a committed manifest, the text-search configs in
+# use, and the ranker encoder every chunk has a vector of
 
 
 def _read(conn: psycopg.Connection, namespace: str, location: str) -> Generation:
     """The committed generation (None for a new, empty store). Call inside one transaction."""
     manifest = read_manifest(conn, namespace, location)
     if manifest is None:
-        return None, []
-    configs = conn.execute(q(namespace, "SELECT ts_configs FROM {ns}.meta WHERE id = 1")).fetchone()[0]
-    return manifest, list(configs)
+        return None, [], None
+    configs, ranker_encoder = conn.execute(q(namespace, "SELECT ts_configs, ranker_encoder FROM {ns}.meta "
+                                                        "WHERE id = 1")).fetchone()
+    return manifest, list(configs), ranker_encoder
 
 
 __all__ = ["PostgresBackend"]

@@ -2,22 +2,25 @@
 read back from them.
 
     meta         one row: schema version, generation, encoder, dimension, chunking, chunk count,
-                 next chunk position, text-search configs in use
+                 next chunk position, text-search configs in use, the ranker encoder every chunk has a
+                 vector of (NULL: not all do)
     transcripts  one row per transcript (the manifest's TranscriptRecord) and its length in lexemes
     transcript_terms  how often each lexeme occurs in each transcript (the whole-transcript BM25 prior)
     turns        every turn of every transcript
     chunks       position (source order), chunk fields, filter keys, vector(dim) with an HNSW index
-                 (inner product), tsvector (built in the chunk's language) with a GIN index
+                 (inner product), tsvector (built in the chunk's language) with a GIN index, and the
+                 passage ranker's encoder vector (`ranker_vector`; NULL for chunks not in its language)
 """
 from __future__ import annotations
 
 import psycopg
 from psycopg import sql
 
+from ...embedding.ranker_encoder import DIM as RANKER_DIM
 from ...errors import IndexFormatError
 from ...store.manifest import FORMAT_VERSION, Manifest, TranscriptRecord
 
-SCHEMA_VERSION = 2  # 2: transcript_terms and transcripts.n_terms
+SCHEMA_VERSION = 3  # 2: transcript_terms and transcripts.n_terms; 3: chunks.ranker_vector, meta.ranker_encoder
 SEGMENT = "postgres"  # TranscriptRecord.segment of transcripts stored here (no segment files)
 TS_CONFIGS = {"en": "english", "it": "italian", "ru": "russian", "fr": "french", "de": "german", "es": "spanish"}
 
@@ -44,7 +47,8 @@ CREATE TABLE IF NOT EXISTS {ns}.meta (
     chunking jsonb NOT NULL,
     n_chunks bigint NOT NULL,
     next_position bigint NOT NULL,
-    ts_configs text[] NOT NULL);
+    ts_configs text[] NOT NULL,
+    ranker_encoder text);
 CREATE TABLE IF NOT EXISTS {ns}.transcripts (
     id text PRIMARY KEY,
     content_hash text NOT NULL, segment text NOT NULL, title text NOT NULL,
@@ -67,7 +71,7 @@ CREATE TABLE {ns}.chunks (
     id text NOT NULL, transcript_id text NOT NULL, transcript_key text NOT NULL,
     turns int[] NOT NULL, speaker text NOT NULL, speaker_key text NOT NULL, text text NOT NULL,
     start float8, "end" float8, lang text, word_count int NOT NULL, date text COLLATE "C",
-    vector vector({dim}) NOT NULL, tsv tsvector NOT NULL);
+    vector vector({dim}) NOT NULL, tsv tsvector NOT NULL, ranker_vector vector({ranker_dim}));
 CREATE INDEX chunks_transcript_id ON {ns}.chunks (transcript_id);
 CREATE INDEX chunks_transcript_key ON {ns}.chunks (transcript_key, position);
 CREATE INDEX chunks_speaker_key ON {ns}.chunks (speaker_key, position);
@@ -95,20 +99,27 @@ def count_transcript_terms(conn: psycopg.Connection, namespace: str, transcript_
 
 
 def upgrade(conn: psycopg.Connection, namespace: str) -> bool:
-    """Bring tables written by an older ragqa (schema 1) up to SCHEMA_VERSION in one transaction; False
-    when there was nothing to upgrade. Called by writers only: readers refuse old tables (`read_meta`)."""
+    """Bring tables written by an older ragqa (schema 1 or 2) up to SCHEMA_VERSION in one transaction; False
+    when there was nothing to upgrade. Called by writers only: readers refuse old tables (`read_meta`).
+    Nothing is re-embedded: chunks written before schema 3 have no ranker vector (meta.ranker_encoder NULL)."""
     if not table_exists(conn, namespace, "meta"):
         return False
     with conn.transaction():
         row = conn.execute(q(namespace, "SELECT schema_version FROM {ns}.meta WHERE id = 1 FOR UPDATE")).fetchone()
-        if row is None or row[0] != 1:
+        if row is None or row[0] not in (1, 2):
             return False
-        conn.execute(q(namespace, "ALTER TABLE {ns}.transcripts ADD COLUMN IF NOT EXISTS n_terms bigint NOT NULL "
-                                  "DEFAULT 0"))
-        create_base_tables(conn, namespace)
-        ids = [r[0] for r in conn.execute(q(namespace, "SELECT id FROM {ns}.transcripts"))]
-        if table_exists(conn, namespace, "chunks"):
-            count_transcript_terms(conn, namespace, ids)
+        has_chunks = table_exists(conn, namespace, "chunks")
+        if row[0] == 1:
+            conn.execute(q(namespace, "ALTER TABLE {ns}.transcripts ADD COLUMN IF NOT EXISTS n_terms bigint NOT NULL "
+                                      "DEFAULT 0"))
+            create_base_tables(conn, namespace)
+            ids = [r[0] for r in conn.execute(q(namespace, "SELECT id FROM {ns}.transcripts"))]
+            if has_chunks:
+                count_transcript_terms(conn, namespace, ids)
+        conn.execute(q(namespace, "ALTER TABLE {ns}.meta ADD COLUMN IF NOT EXISTS ranker_encoder text"))
+        if has_chunks:
+            conn.execute(sql.SQL("ALTER TABLE {ns}.chunks ADD COLUMN IF NOT EXISTS ranker_vector vector({d})").format(
+                ns=sql.Identifier(namespace), d=sql.Literal(RANKER_DIM)))
         conn.execute(q(namespace, "UPDATE {ns}.meta SET schema_version = %s WHERE id = 1"), (SCHEMA_VERSION,))
     return True
 
@@ -118,7 +129,8 @@ def create_chunks_table(conn: psycopg.Connection, namespace: str, dim: int) -> N
     conn.execute(q(namespace, "DROP TABLE IF EXISTS {ns}.chunks"))
     for statement in _CHUNKS_DDL.split(";"):
         if statement.strip():
-            conn.execute(sql.SQL(statement).format(ns=sql.Identifier(namespace), dim=sql.Literal(dim)))
+            conn.execute(sql.SQL(statement).format(ns=sql.Identifier(namespace), dim=sql.Literal(dim),
+                                                   ranker_dim=sql.Literal(RANKER_DIM)))
 
 
 def create_vector_index(conn: psycopg.Connection, namespace: str, m: int, ef_construction: int) -> None:

@@ -13,11 +13,12 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
+from ...embedding.ranker_encoder import applies_to, load_ranker_encoder
 from ...language import STOPWORDS, detect_language, query_language
 from ...lexical import FULL_SCORING_MAX
 from ...passage_features import ClauseTerms, TermCounts
 from ...query_analysis import clause_topics, speakers_named, topic_text, without_speakers
-from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates
+from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates, uses_ranker_encoder
 from ...settings import PostgresSettings, RetrievalSettings
 from ...types import Hit
 
@@ -168,6 +169,14 @@ def term_counts(conn: psycopg.Connection, ns: str, positions: np.ndarray, lexeme
     return TermCounts(counts=counts, idf=idf)
 
 
+def ranker_cosines(conn: psycopg.Connection, ns: str, positions: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    """Inner product of the ranker encoder's query vector with each candidate's `ranker_vector` (0 where NULL)."""
+    found = dict(conn.execute(sql.SQL(
+        "SELECT position, -(ranker_vector <#> %s) FROM {}.chunks WHERE position = ANY(%s) "
+        "AND ranker_vector IS NOT NULL").format(sql.Identifier(ns)), (query_vector, positions.tolist())).fetchall())
+    return np.array([found.get(int(p), 0.0) for p in positions], dtype=np.float64)
+
+
 def transcript_scores(conn: psycopg.Connection, ns: str, transcript_ids: list[str], lexemes: list[str],
                       k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
     """BM25 of each of these transcripts as one document over the query's lexemes (counts summed over its
@@ -217,9 +226,10 @@ def count_upto(conn: psycopg.Connection, ns: str, filters: Filters, limit: int) 
 
 def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], size: int, qv: np.ndarray | None,
            query: str, k: int, filters: Filters, settings: RetrievalSettings, use_lexical: bool,
-           speakers: list[str] = ()) -> list[Hit]:
+           speakers: list[str] = (), ranker_encoder: str | None = None) -> list[Hit]:
     """The k best of the `size` chunks (call inside a transaction: the options are transaction-local);
-    `speakers`: every speaker of the index, to recognise the ones the query names."""
+    `speakers`: every speaker of the index, to recognise the ones the query names; `ranker_encoder`: the
+    passage ranker's encoder every chunk has a vector of (meta.ranker_encoder), if any."""
     n = settings.candidates
     all_rows = filters.active() and count_upto(conn, pg.namespace, filters, ALL_ROWS_MAX + 1) <= ALL_ROWS_MAX
     tsquery = None
@@ -251,13 +261,19 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
             main, context = (clause_counts(terms, lexemes, query_lexemes(conn, topic_words(t, lang), configs))
                              for t in topics)
             clauses = ClauseTerms(main=main, context=context)
+    encoder_cosines = encoder_ok = None
+    if terms is not None and ranker_encoder is not None and uses_ranker_encoder(ranker_encoder, query, settings):
+        encoder_ok = np.array([applies_to(r[10]) for r in rows], dtype=bool)
+        encoder_cosines = ranker_cosines(conn, pg.namespace, positions, load_ranker_encoder(ranker_encoder)
+                                         .encode_query(query)) * encoder_ok
     candidates = Candidates(
         rows=positions,
         dense=np.array([r[12] for r in rows], dtype=np.float64) if qv is not None else None,
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
         langs=np.array([r[10] for r in rows], dtype=object), speakers=[r[6] for r in rows],
         owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64),
-        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses)
+        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines,
+        encoder_ok=encoder_ok)
     by_position = {r[0]: r for r in rows}
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [_hit(by_position[pos], score) for pos, score in ranked]

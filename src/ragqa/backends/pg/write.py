@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
 from ...changes import ChangePlan, PreparedBatch, next_manifest, transcript_records
 from ...embedding import Embedder
+from ...embedding.ranker_encoder import DIM as RANKER_DIM
+from ...embedding.ranker_encoder import applies_to
 from ...lexical import strip_markup
 from ...settings import PostgresSettings, Settings
 from ...store.manifest import Manifest
@@ -20,9 +23,10 @@ from .schema import (SCHEMA_VERSION, SEGMENT, chunks_dim, count_transcript_terms
 BULK_MIN = 1_000  # a commit adding this many chunks, more than the table keeps, rebuilds the HNSW index after
 _STAGE_COLUMNS = ("position bigint, id text, transcript_id text, transcript_key text, turns int4[], speaker text, "
                   "speaker_key text, text text, start float8, \"end\" float8, lang text, word_count int4, "
-                  "date text, vector vector({dim}), lex_text text, cfg text")
+                  "date text, vector vector({dim}), lex_text text, cfg text, ranker_vector vector("
+                  + str(RANKER_DIM) + ")")
 _STAGE_TYPES = ["int8", "text", "text", "text", "int4[]", "text", "text", "text", "float8", "float8", "text",
-                "int4", "text", "vector", "text", "text"]
+                "int4", "text", "vector", "text", "text", "vector"]
 
 
 def _lock_meta(conn: psycopg.Connection, ns: str, manifest: Manifest, dim: int) -> dict:
@@ -42,12 +46,24 @@ def _copy_chunks(conn: psycopg.Connection, ns: str, batch: PreparedBatch, dates:
     with conn.cursor().copy("COPY ragqa_stage FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(_STAGE_TYPES)
         for i, c in enumerate(batch.chunks):
+            ranker = (batch.ranker_vectors[i].astype(np.float32)
+                      if batch.ranker_vectors is not None and applies_to(c.lang) else None)
             copy.write_row((first_position + i, c.id, c.transcript_id, c.transcript_id.casefold(), list(c.turns),
                             c.speaker, c.speaker.casefold(), c.text, c.start, c.end, c.lang, len(c.text.split()),
-                            dates.get(c.transcript_id), batch.vectors[i], strip_markup(c.text), ts_config(c.lang)))
+                            dates.get(c.transcript_id), batch.vectors[i], strip_markup(c.text), ts_config(c.lang),
+                            ranker))
     conn.execute(q(ns, "INSERT INTO {ns}.chunks SELECT position, id, transcript_id, transcript_key, turns, speaker, "
                        "speaker_key, text, start, \"end\", lang, word_count, date, vector, "
-                       "to_tsvector(cfg::regconfig, lex_text) FROM ragqa_stage"))
+                       "to_tsvector(cfg::regconfig, lex_text), ranker_vector FROM ragqa_stage"))
+
+
+def ranker_encoder_after(before: str | None, kept_rows: int, batch: PreparedBatch | None) -> str | None:
+    """The ranker encoder every chunk has a vector of after a commit that keeps `kept_rows` of the rows
+    (whose encoder was `before`) and adds `batch`'s chunks (None: adds none)."""
+    if batch is None:
+        return before if kept_rows else None
+    added = batch.ranker_encoder if batch.ranker_vectors is not None else None
+    return added if kept_rows == 0 or before == added else None
 
 
 def _copy_turns(conn: psycopg.Connection, ns: str, transcripts: list[Transcript]) -> None:
@@ -100,8 +116,10 @@ def commit(conn: psycopg.Connection, pg: PostgresSettings, plan: ChangePlan, bat
         manifest = replace(manifest, generation=meta["generation"] + 1)
         configs = sorted(set(meta["ts_configs"]) | {ts_config(c.lang) for c in (batch.chunks if batch else [])})
         conn.execute(q(ns, "UPDATE {ns}.meta SET generation = %s, embedder = %s, embedder_config = %s, dim = %s, "
-                           "chunking = %s, n_chunks = %s, next_position = %s, ts_configs = %s WHERE id = 1"),
+                           "chunking = %s, n_chunks = %s, next_position = %s, ts_configs = %s, ranker_encoder = %s "
+                           "WHERE id = 1"),
                      (manifest.generation, manifest.embedder, Jsonb(manifest.embedder_config),
                       dim, Jsonb(manifest.chunking), total,
-                      meta["next_position"] + added, configs))
+                      meta["next_position"] + added, configs,
+                      ranker_encoder_after(meta["ranker_encoder"], n_chunks, batch if added else None)))
     return manifest

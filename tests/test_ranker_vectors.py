@@ -13,7 +13,7 @@ import pytest
 import ragqa
 from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
 from ragqa.passage_ranker import load_ranker
-from ragqa.retrieval import Filters, gather_candidates, learned_scores
+from ragqa.retrieval import Filters, gather_candidates, learned_scores, rank_candidates
 from ragqa.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -58,8 +58,7 @@ def test_english_questions_rank_with_the_encoder_features(sample_index):
         c = _candidates(sample_index, question)
         assert c.encoder_cosines is not None and c.encoder_ok.all()
         scores = learned_scores(c, question["question"], ranker)
-        without = learned_scores(
-            type(c)(**{**c.__dict__, "encoder_cosines": None, "encoder_ok": None}), question["question"], ranker)
+        without = learned_scores(_without_encoder(c), question["question"], ranker)
         changed += int(np.argmax(scores) != np.argmax(without) or not np.allclose(scores, without))
         hits = sample_index.search(question["question"], k=3, transcript=question["meeting_id"])
         assert [h.score for h in hits] == pytest.approx(sorted(scores, reverse=True)[:3])
@@ -91,4 +90,29 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     assert forced.backend.snapshot.ranker_encoder == "minilm-qmsum"
     seed_rows = np.flatnonzero(forced.backend.snapshot.langs_of(np.arange(forced.backend.snapshot.size)) == "it")
     assert len(seed_rows) and not forced.backend.snapshot.ranker_vectors.take(seed_rows).any()  # Italian: none
+    # across transcripts in two languages, the encoder (English) does not tilt the fusion towards English chunks
+    question = "How long is the border between Kazakhstan and Russia?"
+    c = gather_candidates(forced.backend.snapshot, forced.embedder, question, Filters(), forced.settings.retrieval)
+    assert c.encoder_cosines is not None and c.encoder_ok.any() and not c.encoder_ok.all()
+    assert rank_candidates(c, question, 10, False, forced.settings.retrieval) == rank_candidates(
+        _without_encoder(c), question, 10, False, forced.settings.retrieval)
+
+
+def _without_encoder(c):
+    return type(c)(**{**c.__dict__, "encoder_cosines": None, "encoder_ok": None})
+
+
+def test_across_transcripts_the_fusion_adds_the_encoders_cosine(sample_index):
+    settings = sample_index.settings.retrieval
+    off = settings.model_copy(update={"encoder_weight": 0.0})
+    changed = 0
+    for question in (q["question"] for q in QUESTIONS[:6]):
+        c = gather_candidates(sample_index.backend.snapshot, sample_index.embedder, question, Filters(), settings)
+        assert c.encoder_cosines is not None and c.encoder_ok.all()
+        plain = rank_candidates(_without_encoder(c), question, 10, False, settings)
+        assert rank_candidates(c, question, 10, False, off) == plain
+        ranked = rank_candidates(c, question, 10, False, settings)
+        changed += int(ranked != plain)
+        assert [h.score for h in sample_index.search(question, k=10)] == pytest.approx([s for _, s in ranked])
+    assert changed == 6
 

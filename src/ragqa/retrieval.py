@@ -130,8 +130,8 @@ class Candidates:
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
     terms: TermCounts | None = None  # the query terms' counts per chunk (one transcript, learned ranker)
     clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
-    encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question (learned ranker,
-    # English question, index with its vectors); 0 for chunks not in its language (`encoder_ok` False)
+    encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question (English
+    # question, index with its vectors); 0 for chunks not in its language (`encoder_ok` False)
     encoder_ok: np.ndarray | None = None
 
 
@@ -172,8 +172,9 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
     """The k best (row, score) among the candidates, best first (ties by row), same for every store.
     Inside one transcript with term counts known: the learned passage ranker (`ragqa.passage_ranker`).
-    Otherwise z-score fusion with a language gate, a boost for speakers the question names, then
-    neighbour smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
+    Otherwise z-score fusion with a language gate (plus the ranker encoder's cosine where every candidate is
+    in its language), a boost for speakers the question names, then neighbour smoothing inside one transcript
+    (`one_transcript`) or a transcript prior across many."""
     rows = c.rows
     if len(rows) == 0:
         return []
@@ -192,6 +193,10 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         scores = zscore(c.lexical)
     else:
         return []
+    if settings.encoder_weight and c.encoder_cosines is not None and c.encoder_ok is not None and c.encoder_ok.all():
+        # only where every candidate is in the encoder's language: else it would tilt an English question
+        # towards English passages over the Italian or Russian ones the dense side found
+        scores = scores + settings.encoder_weight * zscore(c.encoder_cosines)
     speakers, owner, words, transcript_lexical = c.speakers, c.owner, c.word_counts, c.transcript_lexical
     if keep is not None and not keep.all():
         idx = np.flatnonzero(keep)
@@ -255,7 +260,7 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
     langs = snapshot.langs_of(rows)
     encoder_cosines = encoder_ok = None
     stored, vectors = snapshot.ranker_encoder, snapshot.ranker_vectors
-    if terms is not None and stored is not None and vectors is not None and uses_ranker_encoder(stored, query, settings):
+    if stored is not None and vectors is not None and uses_ranker_encoder(stored, query, settings):
         encoder_ok = np.array([applies_to(lg) for lg in langs], dtype=bool)
         query_vector = load_ranker_encoder(stored).encode_query(query)
         encoder_cosines = np.where(encoder_ok, vectors.scores(query_vector, rows), 0.0)
@@ -269,10 +274,9 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
 
 
 def uses_ranker_encoder(stored: str, query: str, settings: RetrievalSettings) -> bool:
-    """Whether the learned ranker scores with the ranker encoder whose vectors the index stores (`stored`):
-    the settings name it, the ranker file has weights for it, and the question is in its language."""
-    return (settings.ranker_encoder == stored and load_ranker(settings.ranker_weights).encoder == stored
-            and applies_to(query_language(query)))
+    """Whether ranking uses the ranker encoder whose vectors the index stores (`stored`): the settings name it
+    and the question is in its language."""
+    return settings.ranker_encoder == stored and applies_to(query_language(query))
 
 
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,

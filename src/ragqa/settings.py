@@ -60,6 +60,8 @@ class RetrievalSettings(BaseModel):
     smoothing_reach_words: float = 130.0  # within one transcript: neighbours this close share their scores
     smoothing_half_words: float = 50.0  # ... with weight halving every this many words
     smoothing_self_weight: float = 2.0
+    encoder_weight: float = 1.0  # in the fusion (across transcripts, and the smoothed ranker): the ranker
+    # encoder's cosine, z-normalised, for English questions when every candidate is English (round 8)
     transcript_prior_weight: float = 0.5  # corpus-wide: prefer chunks of transcripts that match as a whole
     transcript_prior_top: int = 10  # a transcript's match = sum of its best this-many candidate scores
     transcript_lexical_weight: float = 0.5  # corpus-wide: BM25 of the whole transcript as one document

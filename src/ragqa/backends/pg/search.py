@@ -262,7 +262,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
                              for t in topics)
             clauses = ClauseTerms(main=main, context=context)
     encoder_cosines = encoder_ok = None
-    if terms is not None and ranker_encoder is not None and uses_ranker_encoder(ranker_encoder, query, settings):
+    if ranker_encoder is not None and uses_ranker_encoder(ranker_encoder, query, settings):
         encoder_ok = np.array([applies_to(r[10]) for r in rows], dtype=bool)
         encoder_cosines = ranker_cosines(conn, pg.namespace, positions, load_ranker_encoder(ranker_encoder)
                                          .encode_query(query)) * encoder_ok

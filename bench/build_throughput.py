@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ragqa.chunking import chunk_transcript
 from ragqa.embedding import make_embedder

@@ -13,7 +13,7 @@ import pytest
 import ragqa
 from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
 from ragqa.passage_ranker import load_ranker
-from ragqa.retrieval import Filters, gather_candidates, learned_scores, rank_candidates
+from ragqa.retrieval import Filters, encoder_language_ok, gather_candidates, learned_scores, rank_candidates
 from ragqa.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -56,7 +56,7 @@ def test_english_questions_rank_with_the_encoder_features(sample_index):
     changed = 0
     for question in QUESTIONS[:6]:
         c = _candidates(sample_index, question)
-        assert c.encoder_cosines is not None and c.encoder_ok.all()
+        assert c.encoder_cosines is not None and encoder_language_ok(c.langs).all()
         scores = learned_scores(c, question["question"], ranker)
         without = learned_scores(_without_encoder(c), question["question"], ranker)
         changed += int(np.argmax(scores) != np.argmax(without) or not np.allclose(scores, without))
@@ -93,13 +93,17 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     # across transcripts in two languages, the encoder (English) does not tilt the fusion towards English chunks
     question = "How long is the border between Kazakhstan and Russia?"
     c = gather_candidates(forced.backend.snapshot, forced.embedder, question, Filters(), forced.settings.retrieval)
-    assert c.encoder_cosines is not None and c.encoder_ok.any() and not c.encoder_ok.all()
-    assert rank_candidates(c, question, 10, False, forced.settings.retrieval) == rank_candidates(
-        _without_encoder(c), question, 10, False, forced.settings.retrieval)
+    ok = encoder_language_ok(c.langs)
+    assert ok.any() and not ok.all()
+    assert c.encoder_cosines is None  # so the question is not even encoded
+    with_cosines = type(c)(**{**c.__dict__, "encoder_cosines": forced.backend.snapshot.ranker_vectors.scores(
+        load_ranker_encoder("minilm-qmsum").encode_query(question), c.rows)})
+    assert rank_candidates(with_cosines, question, 10, False, forced.settings.retrieval) == rank_candidates(
+        c, question, 10, False, forced.settings.retrieval)
 
 
 def _without_encoder(c):
-    return type(c)(**{**c.__dict__, "encoder_cosines": None, "encoder_ok": None})
+    return type(c)(**{**c.__dict__, "encoder_cosines": None})
 
 
 def test_across_transcripts_the_fusion_adds_the_encoders_cosine(sample_index):
@@ -108,7 +112,7 @@ def test_across_transcripts_the_fusion_adds_the_encoders_cosine(sample_index):
     changed = 0
     for question in (q["question"] for q in QUESTIONS[:6]):
         c = gather_candidates(sample_index.backend.snapshot, sample_index.embedder, question, Filters(), settings)
-        assert c.encoder_cosines is not None and c.encoder_ok.all()
+        assert c.encoder_cosines is not None and encoder_language_ok(c.langs).all()
         plain = rank_candidates(_without_encoder(c), question, 10, False, settings)
         assert rank_candidates(c, question, 10, False, off) == plain
         ranked = rank_candidates(c, question, 10, False, settings)

@@ -130,15 +130,33 @@ class Candidates:
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
     terms: TermCounts | None = None  # the query terms' counts per chunk (one transcript, learned ranker)
     clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
-    encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question (English
-    # question, index with its vectors); 0 for chunks not in its language (`encoder_ok` False)
-    encoder_ok: np.ndarray | None = None
+    encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question when ranking
+    # uses it (`wants_encoder`); 0 for chunks not in its language (`encoder_language_ok` False)
 
 
 def language_ok(c: Candidates, query: str) -> np.ndarray:
     """Chunks whose language is the question's (or unknown, or the question's is): BM25 counts there."""
     lang = query_language(query)
     return np.ones(len(c.rows), dtype=bool) if lang is None else np.array([lg in (None, lang) for lg in c.langs])
+
+
+def encoder_language_ok(langs: np.ndarray) -> np.ndarray:
+    """Chunks in the ranker encoder's language (or of unknown language): its cosine means something there."""
+    return np.fromiter((applies_to(lg) for lg in langs), dtype=bool, count=len(langs))
+
+
+def wants_encoder(stored: str | None, query: str, langs: np.ndarray, one_transcript: bool,
+                  settings: RetrievalSettings) -> bool:
+    """Whether `rank_candidates` will use the cosines of the ranker encoder whose vectors the index stores
+    (`stored`) for candidates of languages `langs`: the settings name it, the question is in its language,
+    and the learned ranker inside a transcript has a chunk in that language, or the fusion has a weight for it
+    and every candidate is in that language. Else the question is not encoded."""
+    if stored is None or settings.ranker_encoder != stored or not applies_to(query_language(query)):
+        return False
+    ok = encoder_language_ok(langs)
+    if one_transcript and settings.ranker == "learned" and ok.any():
+        return True
+    return bool(settings.encoder_weight) and bool(ok.all())
 
 
 def named_speaker_mask(query: str, speakers: list[str]) -> np.ndarray:
@@ -161,10 +179,11 @@ def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarr
     features = learned_features(c, query)
     if features is None:
         return None
-    if c.encoder_cosines is not None and c.encoder_ok is not None and c.encoder_ok.any() \
-            and ranker.with_encoder is not None:
-        extra = encoder_features(c.encoder_cosines, c.word_counts, c.owner, c.encoder_ok)
-        return ranker.with_encoder.score(np.hstack([features, extra]))
+    if c.encoder_cosines is not None and ranker.with_encoder is not None:
+        ok = encoder_language_ok(c.langs)
+        if ok.any():
+            extra = encoder_features(c.encoder_cosines, c.word_counts, c.owner, ok)
+            return ranker.with_encoder.score(np.hstack([features, extra]))
     return ranker.score(features)
 
 
@@ -193,7 +212,7 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         scores = zscore(c.lexical)
     else:
         return []
-    if settings.encoder_weight and c.encoder_cosines is not None and c.encoder_ok is not None and c.encoder_ok.all():
+    if settings.encoder_weight and c.encoder_cosines is not None and encoder_language_ok(c.langs).all():
         # only where every candidate is in the encoder's language: else it would tilt an English question
         # towards English passages over the Italian or Russian ones the dense side found
         scores = scores + settings.encoder_weight * zscore(c.encoder_cosines)
@@ -258,25 +277,18 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
             main, context = (snapshot.lexical.term_counts(snapshot.lexical.query(t, lang), rows) for t in topics)
             clauses = ClauseTerms(main=main, context=context)
     langs = snapshot.langs_of(rows)
-    encoder_cosines = encoder_ok = None
+    encoder_cosines = None
     stored, vectors = snapshot.ranker_encoder, snapshot.ranker_vectors
-    if stored is not None and vectors is not None and uses_ranker_encoder(stored, query, settings):
-        encoder_ok = np.array([applies_to(lg) for lg in langs], dtype=bool)
-        query_vector = load_ranker_encoder(stored).encode_query(query)
-        encoder_cosines = np.where(encoder_ok, vectors.scores(query_vector, rows), 0.0)
+    if vectors is not None and wants_encoder(stored, query, langs, filters.transcript is not None, settings):
+        query_vector = load_ranker_encoder(str(stored)).encode_query(query)
+        encoder_cosines = vectors.scores(query_vector, rows).astype(np.float64)  # stored as 0 outside its language
     return Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
         langs=langs, speakers=snapshot.speakers_of(rows),
         owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms,
-        clauses=clauses, encoder_cosines=encoder_cosines, encoder_ok=encoder_ok)
-
-
-def uses_ranker_encoder(stored: str, query: str, settings: RetrievalSettings) -> bool:
-    """Whether ranking uses the ranker encoder whose vectors the index stores (`stored`): the settings name it
-    and the question is in its language."""
-    return settings.ranker_encoder == stored and applies_to(query_language(query))
+        clauses=clauses, encoder_cosines=encoder_cosines)
 
 
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,

@@ -13,12 +13,12 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from ...embedding.ranker_encoder import applies_to, load_ranker_encoder
+from ...embedding.ranker_encoder import load_ranker_encoder
 from ...language import STOPWORDS, detect_language, query_language
 from ...lexical import FULL_SCORING_MAX
 from ...passage_features import ClauseTerms, TermCounts
 from ...query_analysis import clause_topics, speakers_named, topic_text, without_speakers
-from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates, uses_ranker_encoder
+from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates, wants_encoder
 from ...settings import PostgresSettings, RetrievalSettings
 from ...types import Hit
 
@@ -261,19 +261,18 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
             main, context = (clause_counts(terms, lexemes, query_lexemes(conn, topic_words(t, lang), configs))
                              for t in topics)
             clauses = ClauseTerms(main=main, context=context)
-    encoder_cosines = encoder_ok = None
-    if ranker_encoder is not None and uses_ranker_encoder(ranker_encoder, query, settings):
-        encoder_ok = np.array([applies_to(r[10]) for r in rows], dtype=bool)
-        encoder_cosines = ranker_cosines(conn, pg.namespace, positions, load_ranker_encoder(ranker_encoder)
-                                         .encode_query(query)) * encoder_ok
+    langs = np.array([r[10] for r in rows], dtype=object)
+    encoder_cosines = None
+    if wants_encoder(ranker_encoder, query, langs, filters.transcript is not None, settings):
+        encoder_cosines = ranker_cosines(conn, pg.namespace, positions,  # NULL (0) outside its language
+                                         load_ranker_encoder(str(ranker_encoder)).encode_query(query))
     candidates = Candidates(
         rows=positions,
         dense=np.array([r[12] for r in rows], dtype=np.float64) if qv is not None else None,
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
-        langs=np.array([r[10] for r in rows], dtype=object), speakers=[r[6] for r in rows],
+        langs=langs, speakers=[r[6] for r in rows],
         owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64),
-        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines,
-        encoder_ok=encoder_ok)
+        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines)
     by_position = {r[0]: r for r in rows}
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [_hit(by_position[pos], score) for pos, score in ranked]

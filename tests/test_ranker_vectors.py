@@ -65,7 +65,7 @@ def test_english_questions_rank_with_the_encoder_features(sample_index):
     assert changed == 6
 
 
-def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample_index, tmp_path):
+def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample_index, tmp_path, capsys):
     italian = {"question": "Riassumi la discussione sulla salute mentale durante il lockdown.",
                "meeting_id": QUESTIONS[0]["meeting_id"]}
     assert _candidates(sample_index, italian).encoder_cosines is None
@@ -76,6 +76,7 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     plain = ragqa.load_index(tmp_path / "plain")
     assert all(s.ranker_encoder is None and "ranker_vectors.npy" not in s.files for s in plain.manifest.segments)
     assert plain.backend.snapshot.ranker_encoder is None
+    assert "note:" not in capsys.readouterr().err  # asked for no encoder: nothing is missing
     c = _candidates(plain, QUESTIONS[0])
     assert c.encoder_cosines is None
     scores = learned_scores(c, QUESTIONS[0]["question"], load_ranker())
@@ -86,8 +87,13 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     mixed.add([SEED])
     assert mixed.backend.snapshot.ranker_encoder is None
     assert _candidates(mixed, QUESTIONS[0]).encoder_cosines is None
+    rebuild = ["build", str(SAMPLE), str(SEED), "--index", str(plain.path), "--embedder", "use-m3", "--quiet"]
+    assert cli_main(rebuild) == 0  # both transcripts unchanged: nothing re-embedded, and the user is told why
+    note = capsys.readouterr().err
+    assert "without the minilm-qmsum ranker encoder's vectors" in note and "ragqa build --force" in note
     forced = ragqa.build_index([SAMPLE, SEED], plain.path, settings=_settings(), force=True)
     assert forced.backend.snapshot.ranker_encoder == "minilm-qmsum"
+    assert cli_main(rebuild) == 0 and "note:" not in capsys.readouterr().err
     seed_rows = np.flatnonzero(forced.backend.snapshot.langs_of(np.arange(forced.backend.snapshot.size)) == "it")
     assert len(seed_rows) and not forced.backend.snapshot.ranker_vectors.take(seed_rows).any()  # Italian: none
     # across transcripts in two languages, the encoder (English) does not tilt the fusion towards English chunks

@@ -62,6 +62,20 @@ def _report_problems(report) -> None:
         print(f"warning: {problem}", file=sys.stderr)
 
 
+def _note_missing_ranker_vectors(index: Any) -> None:
+    """Say so when the index lacks the ranker encoder's vectors the settings ask for (chunks indexed before
+    ragqa kept them, or with `--ranker-encoder none`): English questions inside a transcript then rank without
+    them, and an unchanged transcript is not re-embedded to add them."""
+    from .changes import ranker_encoder_name
+
+    wanted = ranker_encoder_name(index.settings)
+    if wanted is not None and index.backend.size and index.backend.ranker_encoder != wanted:
+        print(f"note: {index.backend.location} holds chunks without the {wanted} ranker encoder's vectors "
+              f"(indexed before ragqa kept them, or with --ranker-encoder none), so English questions inside one "
+              f"transcript are ranked without it; `ragqa build --force` re-embeds the index and adds them",
+              file=sys.stderr)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .index import build_index
 
@@ -78,6 +92,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"index {index.backend.location}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
           f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.problems)} problems in the sources)")
+    _note_missing_ranker_vectors(index)
     return 0
 
 
@@ -93,6 +108,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     _report_problems(report)
     print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, {len(report.problems)} problems; "
           f"index now holds {index.stats()['transcripts']} transcripts")
+    _note_missing_ranker_vectors(index)
     return 0
 
 

@@ -21,7 +21,7 @@ the ranker weights that use it.
    run by `embedding.ranker_encoder`), and DIR/passage_ranker.json: the bundled ranker file (its 26-feature
    weights unchanged) with an `encoder` section: the ranker over the 26 features + `ENCODER_FEATURE_NAMES`
    (`passage_features.encoder_features` of the out-of-fold cosines), fitted on all train.
-About 40 minutes on 2 cores (`--val` included); the models are kept under the cache folder.
+About 40 minutes on 2 cores (`--val` included); the models (the two fold models too) are kept under the cache folder.
 """
 from __future__ import annotations
 
@@ -153,6 +153,26 @@ def cosines(model: Any, questions: list[Question]) -> list[np.ndarray]:
     return [np.array([vectors[p] for p in q.passages]) @ v for q, v in zip(questions, queries)]
 
 
+def out_of_fold_cosines(questions: list[Question], layers: int, cache: Path) -> list[np.ndarray]:
+    """Each question's cosines under MiniLM fine-tuned on the other of two folds by meeting (the fold models are
+    kept under `cache` and reused: seeded, they are the same on every run)."""
+    from sentence_transformers import SentenceTransformer
+
+    fold = [zlib.crc32(q.meeting.encode()) % 2 for q in questions]
+    oof: list[np.ndarray] = [np.zeros(0)] * len(questions)
+    for k in (0, 1):
+        saved = cache / f"minilm-qmsum-{layers}-fold{k}"
+        if (saved / "modules.json").is_file():
+            model = SentenceTransformer(str(saved), device="cpu", local_files_only=True)
+        else:
+            model = fine_tune(triplets([q for q, f in zip(questions, fold) if f != k], seed=k), layers, seed=k)
+            model.save(str(saved))
+        held = [i for i, f in enumerate(fold) if f == k]
+        for i, c in zip(held, cosines(model, [questions[i] for i in held])):
+            oof[i] = c
+    return oof
+
+
 def with_cosine(q: Question, cos: np.ndarray, windows: int) -> np.ndarray:
     """The 26 features, the z-scored cosine, and its means over the first `windows` of the
     `ENCODER_WINDOW_WORDS` windows (all of them: the shipped `encoder_features`)."""
@@ -220,13 +240,7 @@ def main(argv: list[str] | None = None) -> Table:
     args = parser.parse_args(argv)
 
     questions = first_stage(args.transcripts, args.questions, "use-m3", args.cache)
-    fold = [zlib.crc32(q.meeting.encode()) % 2 for q in questions]
-    oof: list[np.ndarray] = [np.zeros(0)] * len(questions)
-    for k in (0, 1):
-        model = fine_tune(triplets([q for q, f in zip(questions, fold) if f != k], seed=k), args.layers, seed=k)
-        held = [i for i, f in enumerate(fold) if f == k]
-        for i, c in zip(held, cosines(model, [questions[i] for i in held])):
-            oof[i] = c
+    oof = out_of_fold_cosines(questions, args.layers, args.cache)
     table = Table(f"Fine-tuned MiniLM ({args.layers} layers) on {args.questions} ({len(questions)} questions), "
                   "ORACLE scope", ["ranking", "train CV MRR", "train CV nDCG@10", "val MRR", "val nDCG@10"])
     rows: dict[str, tuple[float, float]] = {"bundled ranker (fitted on all train)": mean_metrics(

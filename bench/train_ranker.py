@@ -171,10 +171,10 @@ def main(argv: list[str] | None = None) -> Table:
                           f"embedder {args.embedder}",
             "loss": f"listwise softmax (-log P(top chunk holds an evidence turn)), L2 {L2}",
             "command": "python -m bench.train_ranker"}
-    if args.out.is_file():  # the ranker encoder's weights (bench.finetune_minilm --export) are fitted apart: keep them
+    if args.out.is_file():  # the ranker encoder's and the query adapter's weights (bench.finetune_minilm --export,
+        # bench.train_query_adapter --export) are fitted apart: keep them
         previous = json.loads(args.out.read_text(encoding="utf-8"))
-        if "encoder" in previous:
-            spec["encoder"] = previous["encoder"]
+        spec.update({section: previous[section] for section in ("encoder", "adapter") if section in previous})
     args.out.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     table.notes.append(f"weights written to {args.out}")
     print(table.render())

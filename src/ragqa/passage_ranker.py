@@ -5,6 +5,8 @@ The bundled weights (`ragqa/models/passage_ranker.json`) were fitted by `python 
 *train* questions; docs/quality.md has the cross-validated and val numbers. The file's `encoder` section holds
 a second set of weights, over the same features plus `ENCODER_FEATURE_NAMES` (the ranker encoder's cosine), used
 where the index stores that encoder's passage vectors; `python -m bench.finetune_minilm --export` writes it.
+Its `adapter` section holds a third, over those plus `ADAPTER_FEATURE_NAMES` (the query adapter's cosine), used
+where the index's embedder has a query adapter too; `python -m bench.train_query_adapter --export` writes it.
 `retrieval.ranker_weights` points at another file written by these scripts.
 """
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedding.query_adapter import ADAPTERS
 from .errors import RagqaError
-from .passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES
+from .passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES
 
 BUNDLED = "passage_ranker.json"
 
@@ -32,6 +35,8 @@ class PassageRanker:
     source: str
     encoder: str | None = None  # the ranker encoder of `with_encoder`
     with_encoder: "PassageRanker | None" = None  # weights over FEATURE_NAMES + ENCODER_FEATURE_NAMES
+    adapter: str | None = None  # the embedder (`query_adapter.base_model_id`) whose query adapter `with_adapter` uses
+    with_adapter: "PassageRanker | None" = None  # ... + ADAPTER_FEATURE_NAMES (needs `with_encoder`'s features)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weights
@@ -55,6 +60,11 @@ def _load(path: str | None) -> PassageRanker:
             encoder = str(section["model"])
             encoder_names = tuple(section["features"])
             encoder_weights = np.asarray(section["weights"], dtype=np.float64)
+        adapter_section = spec.get("adapter") if section is not None else None
+        if adapter_section is not None:
+            adapter = str(adapter_section["embedder"])
+            adapter_names = tuple(adapter_section["features"])
+            adapter_weights = np.asarray(adapter_section["weights"], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RagqaError(f"{source}: not a passage ranker file ({exc}); write one with python -m bench.train_ranker") from exc
     _check(source, names, weights, FEATURE_NAMES, "bench.train_ranker")
@@ -62,8 +72,17 @@ def _load(path: str | None) -> PassageRanker:
         return PassageRanker(names=names, weights=weights, source=source)
     _check(source, encoder_names, encoder_weights, FEATURE_NAMES + ENCODER_FEATURE_NAMES,
            "bench.finetune_minilm --export")
-    return PassageRanker(names=names, weights=weights, source=source, encoder=encoder,
-                         with_encoder=PassageRanker(names=encoder_names, weights=encoder_weights, source=source))
+    with_encoder = PassageRanker(names=encoder_names, weights=encoder_weights, source=source)
+    if adapter_section is None:
+        return PassageRanker(names=names, weights=weights, source=source, encoder=encoder, with_encoder=with_encoder)
+    _check(source, adapter_names, adapter_weights, FEATURE_NAMES + ENCODER_FEATURE_NAMES + ADAPTER_FEATURE_NAMES,
+           "bench.train_query_adapter --export")
+    if adapter not in ADAPTERS:
+        raise RagqaError(f"{source}: its adapter section is for {adapter!r}, which has no bundled query adapter "
+                         f"(known: {sorted(ADAPTERS)})")
+    return PassageRanker(names=names, weights=weights, source=source, encoder=encoder, with_encoder=with_encoder,
+                         adapter=adapter,
+                         with_adapter=PassageRanker(names=adapter_names, weights=adapter_weights, source=source))
 
 
 def _check(source: str, names: tuple[str, ...], weights: np.ndarray, expected: tuple[str, ...], script: str) -> None:

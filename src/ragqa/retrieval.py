@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .embedding.query_adapter import QueryAdapter, query_adapter_for
 from .embedding.ranker_encoder import applies_to, load_ranker_encoder
 from .language import query_language
 from .lexical import FULL_SCORING_MAX
-from .passage_features import ClauseTerms, TermCounts, encoder_features, passage_features, zscore
+from .passage_features import ClauseTerms, TermCounts, adapter_features, encoder_features, passage_features, zscore
 from .passage_ranker import PassageRanker, load_ranker
 from .query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
@@ -132,6 +133,8 @@ class Candidates:
     clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
     encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question when ranking
     # uses it (`wants_encoder`); 0 for chunks not in its language (`encoder_language_ok` False)
+    adapter_cosines: np.ndarray | None = None  # the adapted question's cosine with each chunk's own vector
+    # (`embedding.query_adapter`) when ranking uses it (`wants_adapter`)
 
 
 def language_ok(c: Candidates, query: str) -> np.ndarray:
@@ -159,6 +162,24 @@ def wants_encoder(stored: str | None, query: str, langs: np.ndarray, one_transcr
     return bool(settings.encoder_weight) and bool(ok.all())
 
 
+def adapter_for(embedder: Embedder, settings: RetrievalSettings) -> QueryAdapter | None:
+    """The bundled query adapter of the index's embedder when the settings use one (e5-small has one)."""
+    return query_adapter_for(embedder.model_id) if settings.query_adapter else None
+
+
+def wants_adapter(adapter: QueryAdapter | None, query: str, langs: np.ndarray, one_transcript: bool,
+                  settings: RetrievalSettings) -> bool:
+    """Whether `rank_candidates` will use the query adapter's cosines (trained on English questions and talk, so
+    gated like the ranker encoder): the question is English, and the learned ranker inside a transcript has an
+    English chunk, or the fusion has a weight for it and every candidate is English."""
+    if adapter is None or not applies_to(query_language(query)):
+        return False
+    ok = encoder_language_ok(langs)
+    if one_transcript and settings.ranker == "learned" and ok.any():
+        return True
+    return bool(settings.adapter_weight) and bool(ok.all())
+
+
 def named_speaker_mask(query: str, speakers: list[str]) -> np.ndarray:
     """1.0 for chunks of a speaker the question names ("What did the Marketing expert say..."), else 0."""
     named = speakers_named(query, sorted(set(speakers)))
@@ -175,7 +196,8 @@ def learned_features(c: Candidates, query: str) -> np.ndarray | None:
 
 def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarray | None:
     """The learned ranker's scores of the candidates: with the ranker encoder's features where the candidates
-    carry its cosines (some chunk in its language) and the ranker file has weights for them, else without."""
+    carry its cosines (some chunk in its language) and the ranker file has weights for them, plus the query
+    adapter's feature where they carry its cosines too and the file has weights for it; else without."""
     features = learned_features(c, query)
     if features is None:
         return None
@@ -183,6 +205,9 @@ def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarr
         ok = encoder_language_ok(c.langs)
         if ok.any():
             extra = encoder_features(c.encoder_cosines, c.word_counts, c.owner, ok)
+            if c.adapter_cosines is not None and ranker.with_adapter is not None:
+                adapted = adapter_features(c.adapter_cosines, ok)
+                return ranker.with_adapter.score(np.hstack([features, extra, adapted]))
             return ranker.with_encoder.score(np.hstack([features, extra]))
     return ranker.score(features)
 
@@ -191,9 +216,9 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
     """The k best (row, score) among the candidates, best first (ties by row), same for every store.
     Inside one transcript with term counts known: the learned passage ranker (`ragqa.passage_ranker`).
-    Otherwise z-score fusion with a language gate (plus the ranker encoder's cosine where every candidate is
-    in its language), a boost for speakers the question names, then neighbour smoothing inside one transcript
-    (`one_transcript`) or a transcript prior across many."""
+    Otherwise z-score fusion with a language gate (plus the ranker encoder's and the query adapter's cosines
+    where every candidate is in their language), a boost for speakers the question names, then neighbour
+    smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
     rows = c.rows
     if len(rows) == 0:
         return []
@@ -216,6 +241,8 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         # only where every candidate is in the encoder's language: else it would tilt an English question
         # towards English passages over the Italian or Russian ones the dense side found
         scores = scores + settings.encoder_weight * zscore(c.encoder_cosines)
+    if settings.adapter_weight and c.adapter_cosines is not None and encoder_language_ok(c.langs).all():
+        scores = scores + settings.adapter_weight * zscore(c.adapter_cosines)  # the same gate
     speakers, owner, words, transcript_lexical = c.speakers, c.owner, c.word_counts, c.transcript_lexical
     if keep is not None and not keep.all():
         idx = np.flatnonzero(keep)
@@ -282,13 +309,17 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
     if vectors is not None and wants_encoder(stored, query, langs, filters.transcript is not None, settings):
         query_vector = load_ranker_encoder(str(stored)).encode_query(query)
         encoder_cosines = vectors.scores(query_vector, rows).astype(np.float64)  # stored as 0 outside its language
+    adapter, adapter_cosines = adapter_for(embedder, settings), None
+    if qv is not None and adapter is not None and wants_adapter(adapter, query, langs, filters.transcript is not None,
+                                                                settings):
+        adapter_cosines = snapshot.vectors.scores(adapter.adapt(qv), rows).astype(np.float64)
     return Candidates(
         rows=rows,
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
         langs=langs, speakers=snapshot.speakers_of(rows),
         owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms,
-        clauses=clauses, encoder_cosines=encoder_cosines)
+        clauses=clauses, encoder_cosines=encoder_cosines, adapter_cosines=adapter_cosines)
 
 
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,

@@ -236,6 +236,34 @@ def test_ranker_vectors_are_stored_and_used_inside_a_transcript(pg_server, tmp_p
     assert plain.stats()["ranker_encoder"] is None
 
 
+def test_query_adapter_scores_the_stored_vectors_on_postgres(pg_server, tmp_path):
+    """e5-small's query adapter on PostgreSQL: the adapted cosines come from the `vector` column and equal the
+    folder store's; they change the ranking inside a transcript, and `query_adapter = false` turns them off."""
+    from ragqa.backends.pg.search import stored_cosines
+    from ragqa.embedding.query_adapter import query_adapter_for
+    from ragqa.evaluation import evaluate, load_questions
+
+    sample = DATA / "bench" / "qmsum-sample.jsonl"
+    settings = store_settings("postgres", pg_server.url)  # e5-small, the default embedder
+    index = ragqa.build_index([sample], "unused", settings=settings)
+    local = ragqa.build_index([sample], tmp_path / "local", settings=store_settings("faiss", None))
+    adapter = query_adapter_for(index.embedder.model_id)
+    assert adapter is not None
+    adapted = adapter.adapt(index.embedder.embed_queries(["What did the group decide about the remote's buttons?"])[0])
+    with psycopg.connect(pg_server.url) as conn:
+        register_vector(conn)
+        positions = np.array([r[0] for r in conn.execute(
+            f'SELECT position FROM "{settings.postgres.namespace}".chunks ORDER BY position').fetchall()])
+        ours = stored_cosines(conn, settings.postgres.namespace, positions, adapted, "vector")
+    theirs = local.backend.snapshot.vectors.scores(adapted, np.arange(len(positions)))
+    assert len(positions) == local.stats()["chunks"] and np.abs(ours - theirs).max() < 1e-4
+    questions = load_questions(DATA / "bench" / "qmsum-sample-questions.jsonl")
+    with_adapter = evaluate(index, questions, scope="oracle")
+    index.settings = settings.merged(retrieval={"query_adapter": False})
+    without = evaluate(index, questions, scope="oracle")
+    assert with_adapter.ndcg10 != without.ndcg10 and with_adapter.mrr >= 0.8 and without.mrr >= 0.8
+
+
 def test_diagnose_finds_missing_rows_and_a_build_repairs_them(pg_server):
     settings = store_settings("postgres", pg_server.url)
     index = ragqa.build_index([SEED], "unused", settings=settings)

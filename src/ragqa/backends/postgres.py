@@ -14,7 +14,7 @@ import psycopg
 from ..changes import ChangePlan, PreparedBatch
 from ..embedding import Embedder
 from ..errors import IndexFormatError, RagqaError
-from ..retrieval import Filters
+from ..retrieval import Filters, adapter_for
 from ..settings import PostgresSettings, Settings
 from ..store.manifest import Manifest
 from ..types import Hit, Turn
@@ -111,7 +111,8 @@ class PostgresBackend:
                 speakers = sorted({s for r in self.manifest.transcripts.values() for s in r.speakers})
                 return pg_search.search(conn, self.pg, self._configs, self.size, qv, query, k, filters,
                                         settings.retrieval, use_lexical=mode in ("hybrid", "lexical"),
-                                        speakers=speakers, ranker_encoder=self._ranker_encoder)
+                                        speakers=speakers, ranker_encoder=self._ranker_encoder,
+                                        adapter=adapter_for(embedder, settings.retrieval))
 
     def turns(self, transcript_id: str) -> list[Turn]:
         with translated(self.location, "reading turns"), self._pool.connection() as conn:

@@ -18,7 +18,8 @@ from ...language import STOPWORDS, detect_language, query_language
 from ...lexical import FULL_SCORING_MAX
 from ...passage_features import ClauseTerms, TermCounts
 from ...query_analysis import clause_topics, speakers_named, topic_text, without_speakers
-from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates, wants_encoder
+from ...embedding.query_adapter import QueryAdapter
+from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates, wants_adapter, wants_encoder
 from ...settings import PostgresSettings, RetrievalSettings
 from ...types import Hit
 
@@ -169,11 +170,13 @@ def term_counts(conn: psycopg.Connection, ns: str, positions: np.ndarray, lexeme
     return TermCounts(counts=counts, idf=idf)
 
 
-def ranker_cosines(conn: psycopg.Connection, ns: str, positions: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-    """Inner product of the ranker encoder's query vector with each candidate's `ranker_vector` (0 where NULL)."""
+def stored_cosines(conn: psycopg.Connection, ns: str, positions: np.ndarray, query_vector: np.ndarray,
+                   column: str) -> np.ndarray:
+    """Inner product of `query_vector` with each candidate's vector in `column` (0 where NULL): the ranker
+    encoder's (`ranker_vector`) or, for the query adapter, the embedder's own (`vector`)."""
     found = dict(conn.execute(sql.SQL(
-        "SELECT position, -(ranker_vector <#> %s) FROM {}.chunks WHERE position = ANY(%s) "
-        "AND ranker_vector IS NOT NULL").format(sql.Identifier(ns)), (query_vector, positions.tolist())).fetchall())
+        "SELECT position, -({col} <#> %s) FROM {ns}.chunks WHERE position = ANY(%s) AND {col} IS NOT NULL").format(
+        col=sql.Identifier(column), ns=sql.Identifier(ns)), (query_vector, positions.tolist())).fetchall())
     return np.array([found.get(int(p), 0.0) for p in positions], dtype=np.float64)
 
 
@@ -226,10 +229,12 @@ def count_upto(conn: psycopg.Connection, ns: str, filters: Filters, limit: int) 
 
 def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], size: int, qv: np.ndarray | None,
            query: str, k: int, filters: Filters, settings: RetrievalSettings, use_lexical: bool,
-           speakers: list[str] = (), ranker_encoder: str | None = None) -> list[Hit]:
+           speakers: list[str] = (), ranker_encoder: str | None = None,
+           adapter: QueryAdapter | None = None) -> list[Hit]:
     """The k best of the `size` chunks (call inside a transaction: the options are transaction-local);
     `speakers`: every speaker of the index, to recognise the ones the query names; `ranker_encoder`: the
-    passage ranker's encoder every chunk has a vector of (meta.ranker_encoder), if any."""
+    passage ranker's encoder every chunk has a vector of (meta.ranker_encoder), if any; `adapter`: the query
+    adapter of the index's embedder, if the settings use one (`retrieval.query_adapter`)."""
     n = settings.candidates
     all_rows = filters.active() and count_upto(conn, pg.namespace, filters, ALL_ROWS_MAX + 1) <= ALL_ROWS_MAX
     tsquery = None
@@ -264,15 +269,20 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     langs = np.array([r[10] for r in rows], dtype=object)
     encoder_cosines = None
     if wants_encoder(ranker_encoder, query, langs, filters.transcript is not None, settings):
-        encoder_cosines = ranker_cosines(conn, pg.namespace, positions,  # NULL (0) outside its language
-                                         load_ranker_encoder(str(ranker_encoder)).encode_query(query))
+        encoder_cosines = stored_cosines(conn, pg.namespace, positions,  # NULL (0) outside its language
+                                         load_ranker_encoder(str(ranker_encoder)).encode_query(query), "ranker_vector")
+    adapter_cosines = None
+    if qv is not None and adapter is not None and wants_adapter(adapter, query, langs, filters.transcript is not None,
+                                                                settings):
+        adapter_cosines = stored_cosines(conn, pg.namespace, positions, adapter.adapt(qv), "vector")
     candidates = Candidates(
         rows=positions,
         dense=np.array([r[12] for r in rows], dtype=np.float64) if qv is not None else None,
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
         langs=langs, speakers=[r[6] for r in rows],
         owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64),
-        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines)
+        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines,
+        adapter_cosines=adapter_cosines)
     by_position = {r[0]: r for r in rows}
     ranked = rank_candidates(candidates, query, k, filters.transcript is not None, settings)
     return [_hit(by_position[pos], score) for pos, score in ranked]

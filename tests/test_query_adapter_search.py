@@ -67,19 +67,20 @@ def test_other_languages_and_embedders_have_no_adapter(e5_index, tmp_path):
 
 
 def test_across_transcripts_the_fusion_adds_the_adapted_cosine(e5_index):
-    settings = e5_index.settings.retrieval
-    off = settings.model_copy(update={"adapter_weight": 0.0})
+    """Off by default (round 10: it did not pay across the 197 QMSum meetings); `adapter_weight` turns it on."""
+    off = e5_index.settings.retrieval
+    settings = off.model_copy(update={"adapter_weight": 1.0})
     changed = 0
     for question in (q["question"] for q in QUESTIONS[:6]):
-        c = _candidates(e5_index, question, None)
+        c = _candidates(e5_index, question, None, adapter_weight=1.0)
         assert c.adapter_cosines is not None
         plain = rank_candidates(_without_adapter(c), question, 10, False, settings)
         assert rank_candidates(c, question, 10, False, off) == plain
         ranked = rank_candidates(c, question, 10, False, settings)
         changed += int(ranked != plain)
-        assert [h.score for h in e5_index.search(question, k=10)] == pytest.approx([s for _, s in ranked])
+        assert [h.score for h in e5_index.search(question, k=10)] == pytest.approx([s for _, s in plain])
     assert changed == 6
-    assert _candidates(e5_index, QUESTIONS[0]["question"], None, adapter_weight=0.0).adapter_cosines is None
+    assert _candidates(e5_index, QUESTIONS[0]["question"], None).adapter_cosines is None  # not even computed
 
 
 def test_oracle_eval_with_and_without_the_adapter(e5_index, capsys):

@@ -234,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "transcript use them (default: retrieval.ranker_encoder, minilm-qmsum)")
     common.add_argument("--query-adapter", choices=["on", "off"], default=None,
                         help="English questions: the query adapter of the index's embedder (e5-small has one) as a "
-                             "ranker feature and a fusion term (default: retrieval.query_adapter, on)")
+                             "ranker feature inside a transcript, and a fusion term where retrieval.adapter_weight "
+                             "is set (default: retrieval.query_adapter, on)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def filters(p: argparse.ArgumentParser) -> None:

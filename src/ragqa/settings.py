@@ -63,7 +63,7 @@ class RetrievalSettings(BaseModel):
     encoder_weight: float = 1.0  # in the fusion (across transcripts, and the smoothed ranker): the ranker
     # encoder's cosine, z-normalised, for English questions when every candidate is English (round 8)
     query_adapter: bool = True  # English questions: the bundled query adapter of the index's embedder (e5-small;
-    # `embedding.query_adapter`, docs/quality.md round 10), a learned-ranker feature and a term of the fusion
+    # `embedding.query_adapter`, docs/quality.md round 10), a learned-ranker feature (and a fusion term: adapter_weight)
     adapter_weight: float = 0.0  # in the fusion: the adapted cosine, z-normalised, when every candidate is English
     # (0: the shipped adapter at 1.0 gave CORPUS-197 MRR 0.295 / nDCG 0.159 vs 0.297 / 0.162 without; round 10)
     transcript_prior_weight: float = 0.5  # corpus-wide: prefer chunks of transcripts that match as a whole

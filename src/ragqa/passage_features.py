@@ -55,6 +55,13 @@ def zscore(scores: np.ndarray) -> np.ndarray:
     return (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
 
 
+def zscore_where(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """`zscore` over the entries where `ok` holds (the chunks a signal applies to); 0 elsewhere."""
+    out = np.zeros(len(ok))
+    out[ok] = zscore(np.asarray(values, dtype=np.float64)[ok])
+    return out
+
+
 def window_bounds(words: np.ndarray, owner: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
     """For each chunk, the [lo, hi) range of chunks of the same transcript whose centres lie within
     `reach` words of its centre. Chunks are in source order and a transcript's chunks are adjacent."""
@@ -105,9 +112,7 @@ class ClauseTerms:
 
 def _gated_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: float,
                 lexical_ok: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(length))
-    out[lexical_ok] = zscore(window_bm25(tf, idf, length, reach)[lexical_ok])
-    return out
+    return zscore_where(window_bm25(tf, idf, length, reach), lexical_ok)
 
 
 def clause_features(clauses: ClauseTerms | None, words: np.ndarray, words_sum: np.ndarray, bounds: Bounds,
@@ -153,8 +158,7 @@ def passage_features(lexical: np.ndarray, dense: np.ndarray, speaker: np.ndarray
     not the question's (`lexical_ok` False) its lexical features are 0: the language gate of the fusion."""
     words = np.asarray(words, dtype=np.float64)
     counts = np.where(lexical_ok[None, :], terms.counts, 0.0)
-    lex = np.zeros(len(dense))
-    lex[lexical_ok] = zscore(np.asarray(lexical, dtype=np.float64)[lexical_ok])
+    lex = zscore_where(lexical, lexical_ok)
     dense_z = zscore(dense)
     columns = [lex, dense_z, speaker, np.log1p(words), coverage(counts, terms.idf)]
     counts_sum, words_sum, dense_sum, speaker_sum = (prefix_sums(v) for v in (counts, words, dense_z, speaker))
@@ -175,8 +179,7 @@ def encoder_features(cosines: np.ndarray, words: np.ndarray, owner: np.ndarray, 
     """(candidates, len(ENCODER_FEATURE_NAMES)): the ranker encoder's cosine with the question, z-scored over
     the chunks it applies to (`ok`: chunks in its language; the others get 0), and the means of that z-score
     over the ±ENCODER_WINDOW_WORDS windows. Candidates are in source order, as for `passage_features`."""
-    z = np.zeros(len(cosines))
-    z[ok] = zscore(np.asarray(cosines, dtype=np.float64)[ok])
+    z = zscore_where(cosines, ok)
     sums = prefix_sums(z)
     columns = [z]
     for reach in ENCODER_WINDOW_WORDS:
@@ -188,6 +191,4 @@ def encoder_features(cosines: np.ndarray, words: np.ndarray, owner: np.ndarray, 
 def adapter_features(cosines: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """(candidates, len(ADAPTER_FEATURE_NAMES)): the query adapter's cosine, z-scored over the chunks it applies
     to (`ok`: chunks in its language, as for `encoder_features`; the others get 0)."""
-    z = np.zeros(len(cosines))
-    z[ok] = zscore(np.asarray(cosines, dtype=np.float64)[ok])
-    return z[:, None]
+    return zscore_where(cosines, ok)[:, None]

@@ -11,7 +11,8 @@ from .embedding.query_adapter import QueryAdapter, query_adapter_for
 from .embedding.ranker_encoder import applies_to, load_ranker_encoder
 from .language import query_language
 from .lexical import FULL_SCORING_MAX
-from .passage_features import ClauseTerms, TermCounts, adapter_features, encoder_features, passage_features, zscore
+from .passage_features import (ClauseTerms, TermCounts, adapter_features, encoder_features, passage_features, zscore,
+                               zscore_where)
 from .passage_ranker import PassageRanker, load_ranker
 from .query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
@@ -64,8 +65,7 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_weight: float, lexical_
     d = zscore(dense)
     if not lexical_ok.any():
         return d
-    b = np.zeros_like(d)
-    b[lexical_ok] = zscore(lexical[lexical_ok])
+    b = zscore_where(lexical, lexical_ok)
     return np.where(lexical_ok, lexical_weight * b + (1 - lexical_weight) * d, d)
 
 
@@ -107,9 +107,7 @@ def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int, weight: fl
         ok_transcripts = np.zeros(len(codes), dtype=bool)
         ok_transcripts[local[ok]] = True
         if ok_transcripts.any():
-            z = np.zeros(len(codes))
-            z[ok_transcripts] = zscore(per_transcript[ok_transcripts])
-            prior = prior + lexical_weight * z
+            prior = prior + lexical_weight * zscore_where(per_transcript, ok_transcripts)
     return prior[local]
 
 
@@ -148,18 +146,26 @@ def encoder_language_ok(langs: np.ndarray) -> np.ndarray:
     return np.fromiter((applies_to(lg) for lg in langs), dtype=bool, count=len(langs))
 
 
-def wants_encoder(stored: str | None, query: str, langs: np.ndarray, one_transcript: bool,
-                  settings: RetrievalSettings) -> bool:
-    """Whether `rank_candidates` will use the cosines of the ranker encoder whose vectors the index stores
-    (`stored`) for candidates of languages `langs`: the settings name it, the question is in its language,
-    and the learned ranker inside a transcript has a chunk in that language, or the fusion has a weight for it
-    and every candidate is in that language. Else the question is not encoded."""
-    if stored is None or settings.ranker_encoder != stored or not applies_to(query_language(query)):
+def wants_english_signal(query: str, langs: np.ndarray, one_transcript: bool, fusion_weight: float,
+                         settings: RetrievalSettings) -> bool:
+    """Whether `rank_candidates` will use a signal trained on English questions and talk (the ranker encoder's
+    or the query adapter's cosines) for candidates of languages `langs`: the question is English, and the
+    learned ranker inside a transcript (`one_transcript`) has an English chunk, or the fusion gives the signal
+    `fusion_weight` and every candidate is English. Else the question is not encoded for it."""
+    if not applies_to(query_language(query)):
         return False
     ok = encoder_language_ok(langs)
     if one_transcript and settings.ranker == "learned" and ok.any():
         return True
-    return bool(settings.encoder_weight) and bool(ok.all())
+    return bool(fusion_weight) and bool(ok.all())
+
+
+def wants_encoder(stored: str | None, query: str, langs: np.ndarray, one_transcript: bool,
+                  settings: RetrievalSettings) -> bool:
+    """Whether ranking will use the cosines of the ranker encoder whose vectors the index stores (`stored`):
+    the settings name it and `wants_english_signal` holds for its fusion weight."""
+    return (stored is not None and settings.ranker_encoder == stored
+            and wants_english_signal(query, langs, one_transcript, settings.encoder_weight, settings))
 
 
 def adapter_for(embedder: Embedder, settings: RetrievalSettings) -> QueryAdapter | None:
@@ -168,16 +174,11 @@ def adapter_for(embedder: Embedder, settings: RetrievalSettings) -> QueryAdapter
 
 
 def wants_adapter(adapter: QueryAdapter | None, query: str, langs: np.ndarray, one_transcript: bool,
-                  settings: RetrievalSettings) -> bool:
-    """Whether `rank_candidates` will use the query adapter's cosines (trained on English questions and talk, so
-    gated like the ranker encoder): the question is English, and the learned ranker inside a transcript has an
-    English chunk, or the fusion has a weight for it and every candidate is English."""
-    if adapter is None or not applies_to(query_language(query)):
-        return False
-    ok = encoder_language_ok(langs)
-    if one_transcript and settings.ranker == "learned" and ok.any():
-        return True
-    return bool(settings.adapter_weight) and bool(ok.all())
+                  with_encoder: bool, settings: RetrievalSettings) -> bool:
+    """Whether ranking will use the query adapter's cosines: `wants_english_signal` for its fusion weight, where
+    inside a transcript the learned ranker weighs them only next to the ranker encoder's (`with_encoder`)."""
+    return adapter is not None and wants_english_signal(query, langs, one_transcript and with_encoder,
+                                                        settings.adapter_weight, settings)
 
 
 def named_speaker_mask(query: str, speakers: list[str]) -> np.ndarray:
@@ -310,8 +311,8 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
         query_vector = load_ranker_encoder(str(stored)).encode_query(query)
         encoder_cosines = vectors.scores(query_vector, rows).astype(np.float64)  # stored as 0 outside its language
     adapter, adapter_cosines = adapter_for(embedder, settings), None
-    if qv is not None and adapter is not None and wants_adapter(adapter, query, langs, filters.transcript is not None,
-                                                                settings):
+    if qv is not None and wants_adapter(adapter, query, langs, filters.transcript is not None,
+                                        encoder_cosines is not None, settings):
         adapter_cosines = snapshot.vectors.scores(adapter.adapt(qv), rows).astype(np.float64)
     return Candidates(
         rows=rows,

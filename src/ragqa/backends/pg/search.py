@@ -272,8 +272,8 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
         encoder_cosines = stored_cosines(conn, pg.namespace, positions,  # NULL (0) outside its language
                                          load_ranker_encoder(str(ranker_encoder)).encode_query(query), "ranker_vector")
     adapter_cosines = None
-    if qv is not None and adapter is not None and wants_adapter(adapter, query, langs, filters.transcript is not None,
-                                                                settings):
+    if qv is not None and wants_adapter(adapter, query, langs, filters.transcript is not None,
+                                        encoder_cosines is not None, settings):
         adapter_cosines = stored_cosines(conn, pg.namespace, positions, adapter.adapt(qv), "vector")
     candidates = Candidates(
         rows=positions,

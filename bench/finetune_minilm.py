@@ -41,8 +41,8 @@ from ragqa.passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder
 from ragqa.passage_ranker import BUNDLED, load_ranker
 
 from .common import DATA, DEFAULT_CACHE, Table
-from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, oracle_candidates, train_index,
-                           turn_metrics)
+from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,
+                           train_index)
 
 HARD_NEGATIVES = 15
 PER_QUESTION = 6
@@ -186,11 +186,6 @@ def second_stage(q: Question, cos: np.ndarray, n: int, w: float) -> np.ndarray:
     scores = q.base.copy()
     scores[top] = q.base[top] + w * zscore(cos[top]) + (q.base.max() - q.base.min() + 1e3)
     return scores
-
-
-def mean_metrics(questions: list[Question], scores: list[np.ndarray]) -> tuple[float, float]:
-    scored = [turn_metrics(q.turns, q.gold, np.lexsort((np.arange(len(s)), -s))) for q, s in zip(questions, scores)]
-    return float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
 
 
 Features = Callable[[Question, np.ndarray], np.ndarray]

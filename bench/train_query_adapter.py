@@ -45,8 +45,8 @@ from ragqa.passage_ranker import BUNDLED
 
 from .common import DATA, DEFAULT_CACHE, Table
 from .finetune_minilm import LAYERS, first_stage, out_of_fold_cosines
-from .train_ranker import cross_validated_scores, evidence_labels, fit_features, oracle_candidates, train_index, \
-    turn_metrics
+from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,
+                           train_index)
 
 EMBEDDER = "e5-small"
 FOLDS = 5  # the ranker's cross-validation folds (`bench.train_ranker`): the adapters are cross-fitted over them
@@ -144,11 +144,6 @@ def ranker_features(q: Question, minilm: np.ndarray, adapted: np.ndarray | None)
     if adapted is not None:
         columns.append(adapter_features(adapted, ok))
     return np.hstack(columns)
-
-
-def mean_metrics(questions: list[Question], scores: list[np.ndarray]) -> tuple[float, float]:
-    scored = [turn_metrics(q.turns, q.gold, np.lexsort((np.arange(len(s)), -s))) for q, s in zip(questions, scores)]
-    return float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
 
 
 def aligned_minilm_cosines(questions: list[Question], transcripts: Path, path: Path, layers: int,

@@ -18,7 +18,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 from scipy.optimize import minimize
@@ -111,6 +111,19 @@ def turn_metrics(turns: list[list[int]], gold: set[int], order: Sequence[int], d
     """Turn-level metrics of the chunks (given their turns) taken in `order`, the first `depth` of them."""
     ranking = list(dict.fromkeys(t for i in order[:depth] for t in turns[i]))
     return score_ranking([("m", t) for t in ranking], {("m", t) for t in gold})
+
+
+class Judged(Protocol):
+    """A question's chunks (the turns each covers) and its evidence turns."""
+
+    turns: list[list[int]]
+    gold: set[int]
+
+
+def mean_metrics(questions: Sequence[Judged], scores: Sequence[np.ndarray]) -> tuple[float, float]:
+    """Mean turn-level MRR and nDCG@10 with each question's chunks ranked by its scores (ties by position)."""
+    scored = [turn_metrics(q.turns, q.gold, np.lexsort((np.arange(len(s)), -s))) for q, s in zip(questions, scores)]
+    return float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
 
 
 def learned_order(d: QuestionData, w: np.ndarray) -> list[int]:

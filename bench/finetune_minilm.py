@@ -26,7 +26,6 @@ About 40 minutes on 2 cores (`--val` included); the models (the two fold models 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import zlib
 from dataclasses import dataclass
@@ -38,11 +37,11 @@ import numpy as np
 from ragqa.embedding.bert import BertWeights
 from ragqa.embedding.ranker_encoder import MAX_LENGTH, RANKER_ENCODERS, passage_text
 from ragqa.passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder_features, zscore
-from ragqa.passage_ranker import BUNDLED, load_ranker
+from ragqa.passage_ranker import load_ranker
 
 from .common import DATA, DEFAULT_CACHE, Table
 from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,
-                           train_index)
+                           train_index, write_ranker_section)
 
 HARD_NEGATIVES = 15
 PER_QUESTION = 6
@@ -204,14 +203,11 @@ def export(model: Any, questions: list[Question], oof: list[np.ndarray], out: Pa
     weights_file = out / RANKER_ENCODERS[ENCODER][0]
     BertWeights(tensors=state, heads=model[0].auto_model.config.num_attention_heads).save(weights_file)
     weights = fit_features([RANKERS[SHIPPED](q, c) for q, c in zip(questions, oof)], [q.labels for q in questions])
-    spec = json.loads((Path(__file__).resolve().parents[1] / "src" / "ragqa" / "models" / BUNDLED).read_text("utf-8"))
-    spec["encoder"] = {
+    ranker_file = write_ranker_section(out, "encoder", {
         "model": ENCODER, "features": [*FEATURE_NAMES, *ENCODER_FEATURE_NAMES],
         "weights": [round(float(w), 6) for w in weights],
         "trained_on": f"out-of-fold cosines (2 folds by meeting) of {len(questions)} QMSum train questions",
-        "command": "python -m bench.finetune_minilm --export src/ragqa/models"}
-    ranker_file = out / BUNDLED
-    ranker_file.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+        "command": "python -m bench.finetune_minilm --export src/ragqa/models"})
     return [weights_file, ranker_file]
 
 

@@ -29,11 +29,9 @@ about 25 minutes, the first time).
 from __future__ import annotations
 
 import argparse
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -41,12 +39,11 @@ from ragqa.embedding.query_adapter import ADAPTERS, QueryAdapter, base_model_id
 from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
 from ragqa.passage_features import (ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES, adapter_features,
                                     encoder_features)
-from ragqa.passage_ranker import BUNDLED
 
 from .common import DATA, DEFAULT_CACHE, Table
 from .finetune_minilm import LAYERS, first_stage, out_of_fold_cosines
 from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,
-                           train_index)
+                           train_index, write_ranker_section)
 
 EMBEDDER = "e5-small"
 FOLDS = 5  # the ranker's cross-validation folds (`bench.train_ranker`): the adapters are cross-fitted over them
@@ -160,16 +157,12 @@ def export(out: Path, adapter: QueryAdapter, weights: np.ndarray, n_questions: i
     """Write the adapter and the ranker file's `adapter` section into `out`."""
     adapter_file = out / ADAPTERS[adapter.embedder]
     adapter.save(adapter_file)
-    ranker_file = out / BUNDLED
-    source = ranker_file if ranker_file.is_file() else Path(__file__).resolve().parents[1] / "src/ragqa/models" / BUNDLED
-    spec: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
-    spec["adapter"] = {
+    ranker_file = write_ranker_section(out, "adapter", {
         "embedder": adapter.embedder, "features": [*FEATURE_NAMES, *ENCODER_FEATURE_NAMES, *ADAPTER_FEATURE_NAMES],
         "weights": [round(float(w), 6) for w in weights],
         "trained_on": f"out-of-fold adapted cosines ({FOLDS} folds by meeting, adapter L2 {l2}, {epochs} epochs) and "
                       f"MiniLM cosines (2 folds) of {n_questions} QMSum train questions, e5-small features",
-        "command": "python -m bench.train_query_adapter --export src/ragqa/models"}
-    ranker_file.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+        "command": "python -m bench.train_query_adapter --export src/ragqa/models"})
     return [adapter_file, ranker_file]
 
 

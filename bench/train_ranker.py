@@ -18,7 +18,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
 from scipy.optimize import minimize
@@ -27,6 +27,7 @@ from scipy.special import logsumexp, softmax
 from ragqa.evaluation import Question, load_questions, score_ranking
 from ragqa.index import Index, build_index
 from ragqa.passage_features import FEATURE_NAMES
+from ragqa.passage_ranker import BUNDLED
 from ragqa.retrieval import Candidates, Filters, gather_candidates, learned_features, rank_candidates
 from ragqa.settings import RetrievalSettings, Settings
 
@@ -124,6 +125,17 @@ def mean_metrics(questions: Sequence[Judged], scores: Sequence[np.ndarray]) -> t
     """Mean turn-level MRR and nDCG@10 with each question's chunks ranked by its scores (ties by position)."""
     scored = [turn_metrics(q.turns, q.gold, np.lexsort((np.arange(len(s)), -s))) for q, s in zip(questions, scores)]
     return float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
+
+
+def write_ranker_section(out: Path, name: str, section: dict[str, Any]) -> Path:
+    """Write `out`/passage_ranker.json with its `name` section (a weight set fitted by one script) replaced; the
+    rest is kept from the file already there, else taken from the bundled one."""
+    path = out / BUNDLED
+    source = path if path.is_file() else REPO / "src" / "ragqa" / "models" / BUNDLED
+    spec: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+    spec[name] = section
+    path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def learned_order(d: QuestionData, w: np.ndarray) -> list[int]:

@@ -7,9 +7,9 @@ product, over an hour) an index of the 162 QMSum train meetings, computes for ev
 features the search computes inside the question's meeting (`retrieval.gather_candidates` +
 `learned_features`: the same code path), and fits a linear scorer with a listwise softmax loss: the
 log-probability that the top chunk holds an evidence turn (L2 1e-3, L-BFGS). Prints a table with the
-cross-validated turn-level MRR / nDCG@10 (folds by meeting) of the fitted ranker next to the hand-set
-"smoothed" ranker, then writes the weights. Val questions are never used here (`ragqa eval` on val is
-the check).
+cross-validated turn-level MRR / nDCG@10 (folds by meeting; chunks listed per cited turn as search does,
+`passage_ranker.per_turn`) of the fitted ranker next to the hand-set "smoothed" ranker, then writes the
+weights. Val questions are never used here (`ragqa eval` on val is the check).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from scipy.special import logsumexp, softmax
 from ragqa.evaluation import Question, load_questions, score_ranking
 from ragqa.index import Index, build_index
 from ragqa.passage_features import FEATURE_NAMES
-from ragqa.passage_ranker import BUNDLED
+from ragqa.passage_ranker import BUNDLED, per_turn
 from ragqa.retrieval import Candidates, Filters, gather_candidates, learned_features, rank_candidates
 from ragqa.settings import RetrievalSettings, Settings
 
@@ -121,9 +121,16 @@ class Judged(Protocol):
     gold: set[int]
 
 
+def ranked(turns: list[list[int]], scores: np.ndarray) -> list[int]:
+    """Chunk positions in the order search lists them: learned scores per cited turn (`per_turn`), ties by
+    position."""
+    s = per_turn(scores, np.array([len(t) for t in turns]))
+    return list(np.lexsort((np.arange(len(s)), -s)))
+
+
 def mean_metrics(questions: Sequence[Judged], scores: Sequence[np.ndarray]) -> tuple[float, float]:
-    """Mean turn-level MRR and nDCG@10 with each question's chunks ranked by its scores (ties by position)."""
-    scored = [turn_metrics(q.turns, q.gold, np.lexsort((np.arange(len(s)), -s))) for q, s in zip(questions, scores)]
+    """Mean turn-level MRR and nDCG@10 with each question's chunks ranked by its scores as search does."""
+    scored = [turn_metrics(q.turns, q.gold, ranked(q.turns, s)) for q, s in zip(questions, scores)]
     return float(np.mean([s["mrr"] for s in scored])), float(np.mean([s["ndcg10"] for s in scored]))
 
 
@@ -139,7 +146,7 @@ def write_ranker_section(out: Path, name: str, section: dict[str, Any]) -> Path:
 
 
 def learned_order(d: QuestionData, w: np.ndarray) -> list[int]:
-    return list(np.lexsort((np.arange(len(d.turns)), -(d.features @ w))))
+    return ranked(d.turns, d.features @ w)
 
 
 def add_row(table: Table, name: str, data: list[QuestionData], orders: list[list[int]]) -> None:
@@ -154,7 +161,7 @@ def cross_validate(data: list[QuestionData], folds: int) -> list[list[int]]:
     """Each question ranked by weights fitted without its meeting's fold."""
     scores = cross_validated_scores([d.features for d in data], [d.labels for d in data], [d.meeting for d in data],
                                     folds)
-    return [list(np.lexsort((np.arange(len(s)), -s))) for s in scores]
+    return [ranked(d.turns, s) for d, s in zip(data, scores)]
 
 
 def cross_validated_scores(features: list[np.ndarray], labels: list[np.ndarray], meetings: list[str],

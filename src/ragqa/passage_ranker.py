@@ -8,6 +8,9 @@ where the index stores that encoder's passage vectors; `python -m bench.finetune
 Its `adapter` section holds a third, over those plus `ADAPTER_FEATURE_NAMES` (the query adapter's cosine), used
 where the index's embedder has a query adapter too; `python -m bench.train_query_adapter --export` writes it.
 `retrieval.ranker_weights` points at another file written by these scripts.
+
+The scores are log-probabilities (up to a constant) that a chunk holds the answer; `per_turn` turns them into
+the order that lists the most answer per cited turn first (docs/quality.md round 13).
 """
 from __future__ import annotations
 
@@ -40,6 +43,13 @@ class PassageRanker:
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return features @ self.weights
+
+
+def per_turn(scores: np.ndarray, turn_counts: np.ndarray) -> np.ndarray:
+    """The ranker's `scores` per turn each chunk cites: log P(chunk holds the answer) - log(its turns). A reader (and
+    turn-level MRR) pays one place in the list for every turn a chunk cites, so under the softmax the ranker is
+    fitted with, the most answer per place comes first when chunks are sorted by P / turns (Smith's rule)."""
+    return scores - np.log(np.maximum(turn_counts, 1))
 
 
 def load_ranker(path: Path | None = None) -> PassageRanker:

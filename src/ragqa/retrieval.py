@@ -13,7 +13,7 @@ from .language import query_language
 from .lexical import FULL_SCORING_MAX
 from .passage_features import (ClauseTerms, TermCounts, adapter_features, encoder_features, passage_features, zscore,
                                zscore_where)
-from .passage_ranker import PassageRanker, load_ranker
+from .passage_ranker import PassageRanker, load_ranker, per_turn
 from .query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from .settings import RetrievalSettings
 from .snapshot import Snapshot
@@ -126,6 +126,7 @@ class Candidates:
     speakers: list[str]
     owner: np.ndarray  # int code of each chunk's transcript
     word_counts: np.ndarray  # float64 words per chunk
+    turn_counts: np.ndarray  # turns each chunk cites
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
     terms: TermCounts | None = None  # the query terms' counts per chunk (one transcript, learned ranker)
     clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
@@ -216,7 +217,8 @@ def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarr
 def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
     """The k best (row, score) among the candidates, best first (ties by row), same for every store.
-    Inside one transcript with term counts known: the learned passage ranker (`ragqa.passage_ranker`).
+    Inside one transcript with term counts known: the learned passage ranker (`ragqa.passage_ranker`), its
+    scores per cited turn (`per_turn`, unless `settings.per_turn` is off).
     Otherwise z-score fusion with a language gate (plus the ranker encoder's and the query adapter's cosines
     where every candidate is in their language), a boost for speakers the question names, then neighbour
     smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
@@ -226,7 +228,7 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
     if one_transcript and settings.ranker == "learned":
         learned = learned_scores(c, query, load_ranker(settings.ranker_weights))
         if learned is not None:
-            return _best(rows, learned, k)
+            return _best(rows, per_turn(learned, c.turn_counts) if settings.per_turn else learned, k)
     ok = language_ok(c, query)
     if c.dense is not None and c.lexical is not None:
         scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
@@ -319,8 +321,9 @@ def gather_candidates(snapshot: Snapshot, embedder: Embedder, query: str, filter
         dense=np.asarray(snapshot.vectors.scores(qv, rows), dtype=np.float64) if qv is not None else None,
         lexical=snapshot.lexical.scores_of(lexical, rows).astype(np.float64) if lexical is not None else None,
         langs=langs, speakers=snapshot.speakers_of(rows),
-        owner=owner, word_counts=snapshot.word_counts[rows], transcript_lexical=transcript_lexical, terms=terms,
-        clauses=clauses, encoder_cosines=encoder_cosines, adapter_cosines=adapter_cosines)
+        owner=owner, word_counts=snapshot.word_counts[rows], turn_counts=snapshot.turn_counts[rows],
+        transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines,
+        adapter_cosines=adapter_cosines)
 
 
 def search(snapshot: Snapshot, embedder: Embedder, query: str, k: int, filters: Filters,

@@ -53,6 +53,8 @@ class RetrievalSettings(BaseModel):
     speaker_boost: float = 1.0  # added (in z units) to chunks of a speaker the question names
     ranker: Literal["learned", "smoothed"] = "learned"  # within one transcript (docs/quality.md): the learned
     # passage ranker, or fusion + speaker boost + neighbour smoothing
+    per_turn: bool = True  # the learned ranker orders chunks by its probability per turn they cite, so a chunk
+    # with short riders ("Yeah .") must be likelier to hold the answer to rank first (docs/quality.md round 13)
     ranker_weights: Path | None = None  # a ranker file written by `python -m bench.train_ranker`; None = bundled
     ranker_encoder: Literal["minilm-qmsum", "none"] = "minilm-qmsum"  # builds keep this encoder's passage
     # vectors (English chunks) and the learned ranker uses its cosine with English questions

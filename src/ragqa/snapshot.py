@@ -7,7 +7,7 @@ generation reuses the segments the previous snapshot already read and reads only
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,13 @@ class SegmentData:
         ranker_vectors = None
         if record.ranker_encoder is not None:
             ranker_vectors = read_vectors(index_dir, record, RANKER_DIM, RANKER_VECTORS_FILE)
-        return cls(record=record, columns=columns, postings=postings,
-                   vectors=read_vectors(index_dir, record, dim),
-                   lines=ChunkLines(index_dir, record, columns.line_start), ranker_vectors=ranker_vectors)
+        lines = ChunkLines(index_dir, record, columns.line_start)
+        if columns.turn_count is None:  # written before segments kept it: count the turns of every chunk once
+            counts = np.fromiter((len(lines.row(i)["turns"]) for i in range(record.n_chunks)), dtype=np.int32,
+                                 count=record.n_chunks)
+            columns = replace(columns, turn_count=counts)
+        return cls(record=record, columns=columns, postings=postings, vectors=read_vectors(index_dir, record, dim),
+                   lines=lines, ranker_vectors=ranker_vectors)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Snapshot:
     lang_table: np.ndarray  # object array of languages (None = unknown)
     lang_codes: np.ndarray  # int32 per chunk
     word_counts: np.ndarray  # float64 words per chunk, for neighbour smoothing
+    turn_counts: np.ndarray  # int32 turns each chunk cites, for the learned ranker's per-turn order
     vectors: RowVectors
     dense: DenseIndex
     lexical: LexicalIndex
@@ -124,7 +129,7 @@ class Snapshot:
         position = {tid: i for i, tid in enumerate(order)}
         speakers, langs = _Table(), _Table()
         parts: list[_Part] = []
-        t_codes, s_codes, l_codes, words, doc_len, postings_parts, segment_rows = [], [], [], [], [], [], []
+        t_codes, s_codes, l_codes, words, turns, doc_len, postings_parts, segment_rows = [], [], [], [], [], [], [], []
         offset = 0
         for record in manifest.segments:
             data = known.get(record.name) or SegmentData.read(index_dir, record, manifest.dim)
@@ -145,6 +150,7 @@ class Snapshot:
             s_codes.append(speakers.codes(cols.speakers)[cols.speaker_code[local_rows]])
             l_codes.append(langs.codes(cols.langs)[cols.lang_code[local_rows]])
             words.append(cols.word_count[local_rows])
+            turns.append(cols.turn_count[local_rows])
             doc_len.append(cols.doc_len[local_rows])
             postings_parts.append(PostingsPart(data.postings, offset, len(local_rows),
                                                None if row_of is None else local_rows, row_of))
@@ -164,7 +170,7 @@ class Snapshot:
             transcript_dates=np.array([manifest.transcripts[t].date or "" for t in order], dtype=str),
             transcript_codes=_concat(t_codes, np.int32), speaker_table=speakers.array(),
             speaker_codes=_concat(s_codes, np.int32), lang_table=langs.array(), lang_codes=_concat(l_codes, np.int32),
-            word_counts=_concat(words, np.float64), vectors=vectors,
+            word_counts=_concat(words, np.float64), turn_counts=_concat(turns, np.int32), vectors=vectors,
             dense=DenseIndex.open(index_dir, segment_rows, vectors, manifest.dim),
             lexical=LexicalIndex(postings_parts, doc_lengths), ranker_encoder=ranker_encoder,
             ranker_vectors=ranker_vectors,

@@ -24,13 +24,17 @@ class ChunkColumns:
     word_count: np.ndarray  # float64 words per chunk (for neighbour smoothing)
     doc_len: np.ndarray  # float32 term count per chunk (BM25 length normalisation)
     line_start: np.ndarray  # int64 byte offset of each chunk's line in chunks.jsonl, plus the file size
+    turn_count: np.ndarray | None  # int32 turns each chunk cites (None: a segment written before they were kept)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         tables = json.dumps({"transcripts": self.transcripts, "speakers": self.speakers, "langs": self.langs},
                             ensure_ascii=False).encode("utf-8")
-        return {"tables": np.frombuffer(tables, dtype=np.uint8), "transcript_code": self.transcript_code,
-                "speaker_code": self.speaker_code, "lang_code": self.lang_code, "word_count": self.word_count,
-                "doc_len": self.doc_len, "line_start": self.line_start}
+        arrays = {"tables": np.frombuffer(tables, dtype=np.uint8), "transcript_code": self.transcript_code,
+                  "speaker_code": self.speaker_code, "lang_code": self.lang_code, "word_count": self.word_count,
+                  "doc_len": self.doc_len, "line_start": self.line_start}
+        if self.turn_count is not None:
+            arrays["turn_count"] = self.turn_count
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays: Any) -> "ChunkColumns":
@@ -38,7 +42,7 @@ class ChunkColumns:
         return cls(transcripts=tables["transcripts"], speakers=tables["speakers"], langs=tables["langs"],
                    transcript_code=arrays["transcript_code"], speaker_code=arrays["speaker_code"],
                    lang_code=arrays["lang_code"], word_count=arrays["word_count"], doc_len=arrays["doc_len"],
-                   line_start=arrays["line_start"])
+                   line_start=arrays["line_start"], turn_count=arrays.get("turn_count"))
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, Any]], line_start: np.ndarray, term_counts: sp.csr_matrix) -> "ChunkColumns":
@@ -55,7 +59,8 @@ class ChunkColumns:
                    speaker_code=s_codes, lang_code=l_codes,
                    word_count=np.fromiter((len(r["text"].split()) for r in rows), dtype=np.float64, count=len(rows)),
                    doc_len=np.asarray(term_counts.sum(axis=1), dtype=np.float32).ravel(),
-                   line_start=np.asarray(line_start, dtype=np.int64))
+                   line_start=np.asarray(line_start, dtype=np.int64),
+                   turn_count=np.fromiter((len(r["turns"]) for r in rows), dtype=np.int32, count=len(rows)))
 
 
 @dataclass(frozen=True)

@@ -281,6 +281,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
         lexical=np.array([r[13] for r in rows], dtype=np.float64) if use_lexical else None,
         langs=langs, speakers=[r[6] for r in rows],
         owner=owner.astype(np.int32), word_counts=np.array([r[11] for r in rows], dtype=np.float64),
+        turn_counts=np.array([len(r[5]) for r in rows], dtype=np.int32),
         transcript_lexical=transcript_lexical, terms=terms, clauses=clauses, encoder_cosines=encoder_cosines,
         adapter_cosines=adapter_cosines)
     by_position = {r[0]: r for r in rows}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 def _settings(per_turn_order: bool = True) -> Settings:
     return Settings().merged(embedder={"model": "use-m3"},
-                                   retrieval={"ranker_encoder": "none", "per_turn": per_turn_order})
+                             retrieval={"ranker_encoder": "none", "per_turn": per_turn_order})
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +73,7 @@ def test_search_in_a_transcript_lists_chunks_per_cited_turn(sample_dir):
 
 
 def test_a_segment_written_without_turn_counts_counts_them_when_opened(sample_dir, tmp_path):
-    index_dir = tmp_path / "index"
-    index_dir.mkdir()
-    for path in sample_dir.rglob("*"):
-        target = index_dir / path.relative_to(sample_dir)
-        target.mkdir(exist_ok=True) if path.is_dir() else target.write_bytes(path.read_bytes())
+    index_dir = Path(shutil.copytree(sample_dir, tmp_path / "index"))
     manifest = Manifest.load(index_dir)
     for record in manifest.segments:  # rewrite each segment's columns as earlier versions wrote them
         path = index_dir / SEGMENTS_DIR / record.name / COLUMNS_FILE

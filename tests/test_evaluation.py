@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ragqa.errors import RagqaError
-from ragqa.evaluation import load_questions, score_ranking, turn_ranking
+from ragqa.evaluation import load_questions, score_ranking, transcript_rank, turn_ranking
 from ragqa.types import Hit
 
 
@@ -16,6 +16,11 @@ def _hit(tid, turns):
 def test_chunks_expand_to_their_turns_in_order_once():
     ranking = turn_ranking([_hit("m", [4, 5]), _hit("m", [5, 6]), _hit("n", [4])])
     assert ranking == [("m", 4), ("m", 5), ("m", 6), ("n", 4)]
+
+
+def test_transcript_rank_counts_transcripts_in_order_of_their_first_hit():
+    hits = [_hit("m", [4]), _hit("n", [1]), _hit("m", [9]), _hit("o", [2])]
+    assert [transcript_rank(hits, t) for t in ("m", "n", "o", "x")] == [1, 2, 3, None]
 
 
 def test_metrics_on_a_known_ranking():
@@ -57,6 +62,7 @@ def test_oracle_eval_on_real_qmsum_questions_with_both_rankers(tmp_path, capsys)
     for report in reports.values():
         assert report["scope"] == "oracle" and report["questions"] == 24
         assert report["mrr"] >= 0.8 and report["hit10"] == 1.0 and report["ndcg10"] >= 0.55
+        assert report["transcript_mrr"] == report["transcript_top1"] == 1.0  # ORACLE: only its meeting is searched
     assert reports["learned", "minilm-qmsum"]["hit5"] >= 0.95 and reports["learned", "none"]["hit5"] == 1.0
     ndcg = {key: report["ndcg10"] for key, report in reports.items()}
     assert len(set(ndcg.values())) == 3  # --ranker and --ranker-encoder took effect

@@ -2,6 +2,9 @@
 
 A retrieved chunk counts as the turns it covers, in order (a turn already seen is skipped), so chunking
 choices cannot inflate the numbers. A question without `gold_turns` counts every turn of its transcript.
+Across transcripts (CORPUS) it also reports routing: the rank of the question's transcript among the
+transcripts in the order their first chunk is listed. Turn-level MRR cannot exceed that transcript MRR, since
+every transcript listed before the question's takes at least one place.
 """
 from __future__ import annotations
 
@@ -37,14 +40,19 @@ class EvalReport:
     mrr: float
     hit5: float
     hit10: float
+    transcript_mrr: float  # reciprocal rank of the question's transcript (1 in ORACLE scope when anything is found)
+    transcript_top1: float  # share of questions whose transcript is listed first
     latency_p50_ms: float
     latency_p95_ms: float
 
     def table(self) -> str:
         rows = [("scope", self.scope), ("questions", str(self.questions)), ("nDCG@10", f"{self.ndcg10:.3f}"),
                 ("Recall@10", f"{self.recall10:.3f}"), ("MRR", f"{self.mrr:.3f}"), ("Hit@5", f"{self.hit5:.3f}"),
-                ("Hit@10", f"{self.hit10:.3f}"), ("latency p50", f"{self.latency_p50_ms:.1f} ms"),
-                ("latency p95", f"{self.latency_p95_ms:.1f} ms")]
+                ("Hit@10", f"{self.hit10:.3f}")]
+        if self.scope == "corpus":
+            rows += [("transcript MRR", f"{self.transcript_mrr:.3f}"),
+                     ("transcript first", f"{self.transcript_top1:.3f}")]
+        rows += [("latency p50", f"{self.latency_p50_ms:.1f} ms"), ("latency p95", f"{self.latency_p95_ms:.1f} ms")]
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -80,6 +88,12 @@ def turn_ranking(hits: Iterable[Hit]) -> list[tuple[str, int]]:
     return list(seen)
 
 
+def transcript_rank(hits: Iterable[Hit], transcript_id: str) -> int | None:
+    """1-based rank of `transcript_id` among the transcripts in the order their first hit is listed."""
+    order = list(dict.fromkeys(hit.transcript_id for hit in hits))
+    return order.index(transcript_id) + 1 if transcript_id in order else None
+
+
 def score_ranking(ranking: Sequence[tuple[str, int]], gold: set[tuple[str, int]]) -> dict[str, float]:
     """Binary-relevance metrics of one ranking."""
     rel = [1.0 if item in gold else 0.0 for item in ranking]
@@ -93,22 +107,35 @@ def score_ranking(ranking: Sequence[tuple[str, int]], gold: set[tuple[str, int]]
             "hit10": 1.0 if any(rel[:10]) else 0.0}
 
 
+def question_scores(index: Any, q: Question, scope: str = "corpus",
+                    depth: int = DEPTH) -> tuple[dict[str, float], float]:
+    """One question's metrics (`score_ranking`'s, with the reciprocal rank of its transcript as `transcript_mrr`
+    and `transcript_top1`) and its search time in ms; its transcript must be in `index`."""
+    n_turns = index.manifest.transcripts[q.transcript_id].n_turns
+    gold_turns = q.gold_turns if q.gold_turns is not None else tuple(range(n_turns))
+    start = time.perf_counter()
+    hits = index.search(q.question, k=depth, transcript=q.transcript_id if scope == "oracle" else None)
+    elapsed = (time.perf_counter() - start) * 1000
+    scores = score_ranking(turn_ranking(hits), {(q.transcript_id, t) for t in gold_turns})
+    rank = transcript_rank(hits, q.transcript_id)
+    scores["transcript_mrr"] = 1.0 / rank if rank else 0.0
+    scores["transcript_top1"] = 1.0 if rank == 1 else 0.0
+    return scores, elapsed
+
+
 def evaluate(index: Any, questions: Sequence[Question], scope: str = "corpus", depth: int = DEPTH) -> EvalReport:
     """Run every question against `index` (ORACLE scope restricts search to the question's transcript)."""
     known = index.manifest.transcripts
-    totals = {"ndcg10": 0.0, "recall10": 0.0, "mrr": 0.0, "hit5": 0.0, "hit10": 0.0}
+    totals = {"ndcg10": 0.0, "recall10": 0.0, "mrr": 0.0, "hit5": 0.0, "hit10": 0.0, "transcript_mrr": 0.0,
+              "transcript_top1": 0.0}
     latencies = []
     used = 0
     for q in questions:
         if q.transcript_id not in known:
             continue
-        n_turns = known[q.transcript_id].n_turns
-        gold_turns = q.gold_turns if q.gold_turns is not None else tuple(range(n_turns))
-        gold = {(q.transcript_id, t) for t in gold_turns}
-        start = time.perf_counter()
-        hits = index.search(q.question, k=depth, transcript=q.transcript_id if scope == "oracle" else None)
-        latencies.append((time.perf_counter() - start) * 1000)
-        for key, value in score_ranking(turn_ranking(hits), gold).items():
+        scores, elapsed = question_scores(index, q, scope, depth)
+        latencies.append(elapsed)
+        for key, value in scores.items():
             totals[key] += value
         used += 1
     if not used:

@@ -126,22 +126,12 @@ def question_scores(index: Any, q: Question, scope: str = "corpus",
 def evaluate(index: Any, questions: Sequence[Question], scope: str = "corpus", depth: int = DEPTH) -> EvalReport:
     """Run every question against `index` (ORACLE scope restricts search to the question's transcript)."""
     known = index.manifest.transcripts
-    totals = {"ndcg10": 0.0, "recall10": 0.0, "mrr": 0.0, "hit5": 0.0, "hit10": 0.0, "transcript_mrr": 0.0,
-              "transcript_top1": 0.0}
-    latencies = []
-    used = 0
-    for q in questions:
-        if q.transcript_id not in known:
-            continue
-        scores, elapsed = question_scores(index, q, scope, depth)
-        latencies.append(elapsed)
-        for key, value in scores.items():
-            totals[key] += value
-        used += 1
-    if not used:
+    scored = [question_scores(index, q, scope, depth) for q in questions if q.transcript_id in known]
+    if not scored:
         raise RagqaError("none of the questions' transcripts are in the index; build it from their transcripts")
-    lat = np.asarray(latencies)
-    return EvalReport(scope=scope, questions=used, **{k: v / used for k, v in totals.items()},
+    means = {key: float(np.mean([scores[key] for scores, _ in scored])) for key in scored[0][0]}
+    lat = np.asarray([elapsed for _, elapsed in scored])
+    return EvalReport(scope=scope, questions=len(scored), **means,
                       latency_p50_ms=float(np.percentile(lat, 50)), latency_p95_ms=float(np.percentile(lat, 95)))
 
 

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> Table:
     args = parser.parse_args(argv)
     index = ragqa.load_index(args.index)
     domains = meeting_domains(args.transcripts)
-    indexed = [m for m in index.manifest.transcripts if m in domains]
+    indexed = {m for m in index.manifest.transcripts if m in domains}
     group_sizes: dict[tuple[str, str], int] = defaultdict(int)
     for m in indexed:
         group_sizes[peer_group(m, domains[m])] += 1

@@ -21,6 +21,9 @@ _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+(?P<name>[^>]+?)\s*>")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # HTML-like tags, inline timestamps, ASS overrides {\an8}
 _DIALOGUE_DASH = re.compile(r"^\s*(?:>>|-)\s*")
 _VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+_VOICE_SPLIT = re.compile(r"(?=<v[\s.])")
+_ASS_ESCAPE = re.compile(r"\\[hNn]")  # ASS/SSA hard space and line breaks inside SRT text
+_IDENTIFIER = re.compile(r"^\s*(?:\d+|\S*\d\S*)\s*$")  # "12", "cue-3": a cue id, not spoken text
 
 Line = tuple[int, str]  # (1-based line number, text)
 
@@ -52,7 +55,8 @@ def parse_vtt(text: str, path: str, stem: str) -> tuple[list[Transcript], list[S
             blocks.insert(0, header[max(timed[0] - 1, 1):])
     else:
         problems.append(SourceProblem(path, "missing 'WEBVTT' header line; read the cues anyway", 1))
-    blocks = [b for b in blocks if b[0][1].split(maxsplit=1)[0] not in _VTT_BLOCKS]
+    blocks = [b for b in blocks if b[0][1].split(maxsplit=1)[0] not in _VTT_BLOCKS
+              or any(_TIMING_LINE.search(line) for _, line in b)]  # "NOTE x" right above a timing line is a cue id
     return _transcript(blocks, path, stem, problems)
 
 
@@ -104,8 +108,8 @@ def _cues(blocks: list[list[Line]], path: str, problems: list[SourceProblem]) ->
             problems.append(SourceProblem(path, "text outside any cue, ignored", block[0][0]))
         for j, k in enumerate(timed):
             payload = block[k + 1: timed[j + 1] if j + 1 < len(timed) else len(block)]
-            if j + 1 < len(timed) and payload:  # cues without blank lines: drop the next cue's identifier
-                payload = payload[:-1]
+            if j + 1 < len(timed) and payload and _IDENTIFIER.match(payload[-1][1]):
+                payload = payload[:-1]  # cues without blank lines: drop the next cue's identifier
             number, line = block[k]
             cue = _timing(line)
             if isinstance(cue, str):
@@ -134,9 +138,9 @@ def _timing(line: str) -> _Cue | str:
 def _speaker_lines(lines: list[str]) -> list[tuple[str | None, str]]:
     """(speaker or None, text) for each cue line, tags removed."""
     out = []
-    for raw in lines:
+    for raw in (part for whole in lines for part in _VOICE_SPLIT.split(whole) if part.strip()):
         voice = _VOICE.search(raw)
-        line = html.unescape(_TAG.sub("", raw))
+        line = html.unescape(_ASS_ESCAPE.sub(" ", _TAG.sub("", raw)))
         line = _DIALOGUE_DASH.sub("", line)
         speaker = voice.group("name").strip() if voice else None
         if speaker is None:

@@ -80,6 +80,15 @@ class Index:
         return ask(self, question, k=k, speaker=speaker, transcript=transcript, date_from=date_from,
                    date_to=date_to, stream=stream)
 
+    def summarize(self, transcript_id: str, focus: str | None = None, stream: bool = False,
+                  progress: Any = None) -> Any:
+        """A cited summary of one transcript (Overview, Decisions, Action items, Open questions),
+        map-reduced over all its turns; `focus` keeps only what bears on it; `progress(done, total)`
+        is called per window."""
+        from .answering.summarize import summarize
+
+        return summarize(self, transcript_id, focus=focus, stream=stream, progress=progress)
+
     def transcripts(self) -> list[TranscriptInfo]:
         """Indexed transcripts, sorted by id."""
         records = self.manifest.transcripts

@@ -95,7 +95,16 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.problems)} problems in the sources)")
     _note_missing_ranker_vectors(index)
-    return 0
+    return _nothing_indexed(report)
+
+
+def _nothing_indexed(report) -> int:
+    """1 with one line on stderr when none of the given files yielded a transcript, else 0."""
+    if report.added or report.unchanged:
+        return 0
+    print(f"error: nothing indexed from the given sources ({len(report.problems)} problems, see above)",
+          file=sys.stderr)
+    return 1
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -111,7 +120,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, {len(report.problems)} problems; "
           f"index now holds {index.stats()['transcripts']} transcripts")
     _note_missing_ranker_vectors(index)
-    return 0
+    return _nothing_indexed(report)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -132,7 +141,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = index.search(args.query, k=args.k, speaker=args.speaker, transcript=args.transcript,
                         date_from=args.date_from, date_to=args.date_to)
     if args.json:
-        keys = ("transcript_id", "title", "speaker", "turns", "text", "score")
+        keys = ("transcript_id", "title", "speaker", "turns", "start", "end", "text", "score")
         print(json.dumps([{k: h.to_dict()[k] for k in keys} for h in hits], ensure_ascii=False, indent=1))
         return 0
     for rank, hit in enumerate(hits, 1):
@@ -164,6 +173,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for c in answer.citations:
         print(f"[{c.n}] {c.title} — {c.speaker or 'narration'} (turns {','.join(map(str, c.turns))})")
         print("    " + c.quote.replace("\n", "\n    ")[:400])
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings=settings)
+    update, close = _progress_bar("summarizing", not args.json)
+    try:
+        answer = index.summarize(args.transcript_id, focus=args.focus, progress=update)
+    finally:
+        close()
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.text + "\n")
+    for c in answer.citations:
+        print(f"[{c.n}] {c.speaker or 'narration'} (turn {','.join(map(str, c.turns))})")
     return 0
 
 
@@ -274,6 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model", default=None, help="GGUF path or model name")
     p.add_argument("--llm-url", default=None, help="Ollama / OpenAI-compatible base URL")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("summarize", parents=[common], help="a cited summary of one transcript")
+    p.add_argument("transcript_id")
+    p.add_argument("--focus", default=None, help="keep only what bears on this")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--llm", default=None, choices=["llamacpp", "none", "ollama", "openai"])
+    p.add_argument("--llm-model", default=None, help="GGUF path or model name")
+    p.add_argument("--llm-url", default=None, help="Ollama / OpenAI-compatible base URL")
+    p.set_defaults(func=cmd_summarize)
     p = sub.add_parser("info", parents=[common], help="what the index holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)

@@ -1,6 +1,7 @@
 """Subtitle layouts seen in real exports (reduced files in tests/data/realworld, see tests/data/README.md)."""
 from pathlib import Path
 
+from ragqa.parsing.jsonturns import parse_json
 from ragqa.parsing.subtitles import parse_srt, parse_vtt
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "realworld"
@@ -28,3 +29,23 @@ def test_diarization_labels_and_ass_escapes() -> None:
 
 def test_several_voices_on_one_line() -> None:
     assert _turns("two_voices.vtt", parse_vtt) == [("Alice", "Hello"), ("Bob", "Hi")]
+
+
+def _json(name: str) -> list[tuple[str, str]]:
+    path = DATA / name
+    transcripts, _ = parse_json(path.read_text(encoding="utf-8"), str(path), path.stem)
+    return [(t.speaker, t.text) for t in transcripts[0].turns]
+
+
+def test_whisperx_segments_json() -> None:
+    assert _json("whisperx_segments.json") == [
+        ("SPEAKER_00", "Welcome back to the podcast."), ("SPEAKER_01", "Thanks for having me.")]
+
+
+def test_qmsum_meeting_file_json() -> None:
+    assert _json("qmsum_meeting.json") == [("Project Manager", "Okay. Good morning everybody."),
+                                          ("Marketing", "Morning.")]
+
+
+def test_utterances_json() -> None:
+    assert _json("utterances.json") == [("A", "Hi, can you hear me?"), ("B", "Yes, loud and clear.")]

@@ -3,7 +3,9 @@
 Each transcript is an object `{id|meeting_id|doc_id, title?, date?, url?, turns: [{speaker, text,
 start?, end?}]}`; other top-level fields go to `meta`. Turn indices are positions in `turns`, always:
 empty turns are dropped without renumbering (QMSum gold turn numbers refer to these positions).
-A .json file holds one object, a list of objects, or a bare list of turns.
+A .json file holds one object, a list of objects, or a bare list of turns. The turn list may also be
+called `segments` (whisper, whisperX), `utterances` (AssemblyAI) or `meeting_transcripts` (QMSum), and a
+turn's text `content` or `transcript`.
 """
 from __future__ import annotations
 
@@ -16,7 +18,10 @@ from ragqa.parsing.labels import timestamp_seconds
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
 
 _ID_KEYS = ("id", "meeting_id", "doc_id")
-_FIELDS = frozenset({*_ID_KEYS, "title", "date", "url", "place", "source", "turns"})
+# Lists of turns under other names: whisper/whisperX "segments", AssemblyAI "utterances", QMSum meeting files.
+_TURN_KEYS = ("turns", "segments", "utterances", "meeting_transcripts")
+_TEXT_KEYS = ("text", "content", "transcript")
+_FIELDS = frozenset({*_ID_KEYS, *_TURN_KEYS, "title", "date", "url", "place", "source"})
 _SHAPE = "a transcript object {id, turns: [{speaker, text}]}"
 _MAX_LISTED = 5  # malformed turn numbers quoted in one problem message
 
@@ -31,8 +36,8 @@ def parse_json(text: str, path: str, stem: str) -> tuple[list[Transcript], list[
         raise ParseError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except (ValueError, RecursionError) as exc:
         raise ParseError(path, f"invalid JSON: {exc}") from None
-    if isinstance(data, list) and data and all(isinstance(x, dict) and "turns" not in x and "text" in x
-                                               for x in data):
+    if isinstance(data, list) and data and all(isinstance(x, dict) and "turns" not in x
+                                               and any(k in x for k in _TEXT_KEYS) for x in data):
         data = {"turns": data}
     if isinstance(data, dict):
         transcript, found = _transcript(data, path, stem, where="")
@@ -99,7 +104,7 @@ def _transcript(obj: Any, path: str, default_id: str, where: str,
                 line: int | None = None) -> tuple[Transcript, list[SourceProblem]]:
     if not isinstance(obj, dict):
         raise ParseError(path, f"{where}expected {_SHAPE}, found {_kind(obj)}", line)
-    raw_turns = obj.get("turns")
+    raw_turns = next((obj[k] for k in _TURN_KEYS if _turn_list(obj.get(k))), obj.get("turns"))
     if not isinstance(raw_turns, list):
         found = "no 'turns' field" if raw_turns is None else f"'turns' is {_kind(raw_turns)}"
         raise ParseError(path, f"{where}expected {_SHAPE}, {found}", line)
@@ -147,7 +152,8 @@ def _turn(index: int, raw: Any, bad_times: list[int]) -> Turn | None:
 
     Invalid start/end times are dropped and the index is added to `bad_times`.
     """
-    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
+    text = next((raw[k] for k in _TEXT_KEYS if isinstance(raw.get(k), str)), None) if isinstance(raw, dict) else None
+    if text is None:
         return None
     speaker = raw.get("speaker")
     if speaker is None:
@@ -161,7 +167,12 @@ def _turn(index: int, raw: Any, bad_times: list[int]) -> Turn | None:
     except ValueError:
         start = end = None
         bad_times.append(index)
-    return Turn(index=index, speaker=speaker, text=raw["text"].strip(), start=start, end=end)
+    return Turn(index=index, speaker=speaker, text=text.strip(), start=start, end=end)
+
+
+def _turn_list(value: Any) -> bool:
+    """Whether `value` is a list of turn-like objects (some carry a text field)."""
+    return isinstance(value, list) and any(isinstance(x, dict) and any(k in x for k in _TEXT_KEYS) for x in value)
 
 
 def _seconds(value: Any) -> float | None:

@@ -74,11 +74,27 @@ class Index:
     def ask(self, question: str, k: int | None = None, speaker: str | None = None,
             transcript: str | None = None, date_from: str | None = None, date_to: str | None = None,
             stream: bool = False) -> Any:
-        """A cited answer (`Answer`), or with `stream=True` an `AnswerStream` yielding text as it comes."""
+        """A cited answer (`Answer`), or with `stream=True` an `AnswerStream` yielding text as it comes.
+        A question asking for a summary, the decisions, the action items or everything someone said
+        about something of one transcript (the `transcript` filter, or the only one indexed) is
+        answered by `summarize` with the question's focus."""
         from .answering import ask
+        from .answering.summary_router import summary_request
 
+        whole, focus = summary_request(question)
+        target = self._transcript_id(transcript) if whole and not speaker else None
+        if target is not None:
+            return self.summarize(target, focus=focus, stream=stream)
         return ask(self, question, k=k, speaker=speaker, transcript=transcript, date_from=date_from,
                    date_to=date_to, stream=stream)
+
+    def _transcript_id(self, transcript: str | None) -> str | None:
+        """The id of the transcript a filter names (id or title, case-insensitive), or of the only one."""
+        records = self.manifest.transcripts
+        if transcript is None:
+            return next(iter(records)) if len(records) == 1 else None
+        wanted = transcript.casefold()
+        return next((i for i, r in records.items() if wanted in (i.casefold(), r.title.casefold())), None)
 
     def summarize(self, transcript_id: str, focus: str | None = None, stream: bool = False,
                   progress: Any = None) -> Any:

@@ -44,3 +44,10 @@ def test_seed_summary_in_italian(seed_index):
     answer = seed_index.summarize(tid, stream=True)
     text = "".join(answer)
     assert "[1]" in text and answer.answer.citations
+
+
+def test_ask_routes_summary_questions_of_one_transcript(qmsum_index):
+    routed = qmsum_index.ask("What was decided?")
+    assert routed.text.startswith("**Overview**") and routed.citations
+    normal = qmsum_index.ask("Which system are they adapting?")
+    assert not normal.text.startswith("**Overview**")

@@ -1,6 +1,9 @@
 """Subtitle layouts seen in real exports (reduced files in tests/data/realworld, see tests/data/README.md)."""
 from pathlib import Path
 
+import pytest
+
+from ragqa.parsing.encoding import decode_bytes
 from ragqa.parsing.jsonturns import parse_json
 from ragqa.parsing.subtitles import parse_srt, parse_vtt
 
@@ -49,3 +52,29 @@ def test_qmsum_meeting_file_json() -> None:
 
 def test_utterances_json() -> None:
     assert _json("utterances.json") == [("A", "Hi, can you hear me?"), ("B", "Yes, loud and clear.")]
+
+
+LEGACY = {  # short real sentences in each language, encoded in a code page people still save in
+    "cp1254": "Bugün hava çok güzel. Şehirde ağaçlar çiçek açtı, insanlar dışarıda yürüyüş yapıyor. "
+              "Öğretmenimiz İstanbul'dan geldi ve bize ılık bir çay ısmarladı.",
+    "iso8859_9": "Bugün hava çok güzel. Şehirde ağaçlar çiçek açtı, insanlar dışarıda yürüyüş yapıyor.",
+    "cp1250": "Dzień dobry. Wczoraj byłem w mieście i kupiłem świeży chleb. Często chodzę na spacer.",
+    "cp1251": "Добрый день. Сегодня мы поговорим о развитии экономики и о том, как правительство "
+              "поддерживает малый бизнес в регионах.",
+    "koi8_r": "Добрый день. Сегодня мы поговорим о развитии экономики и о том, как правительство "
+              "поддерживает малый бизнес в регионах.",
+    "iso8859_5": "Добрый день. Сегодня мы поговорим о развитии экономики и о малом бизнесе.",
+    "cp1253": "Καλημέρα σας. Σήμερα θα μιλήσουμε για την οικονομία της χώρας και για τις νέες επενδύσεις.",
+    "iso8859_7": "Καλημέρα σας. Σήμερα θα μιλήσουμε για την οικονομία της χώρας.",
+    "cp1255": "שלום לכולם. היום נדבר על הכלכלה של המדינה ועל ההשקעות החדשות באזור הצפון.",
+    "cp1256": "مرحبا بكم. اليوم سنتحدث عن اقتصاد البلاد والاستثمارات الجديدة في المنطقة الشمالية.",
+    "shift_jis": "こんにちは。今日は日本の経済と新しい投資について話します。皆さん、よろしくお願いします。",
+    "gb2312": "大家好。今天我们讨论国家经济和北方地区的新投资。谢谢大家的参与。",
+    "big5": "大家好。今天我們討論國家經濟和北方地區的新投資。謝謝大家的參與。",
+}
+
+
+@pytest.mark.parametrize("codec", sorted(LEGACY))
+def test_legacy_encodings_are_detected(codec: str) -> None:
+    text = ("A: " + LEGACY[codec] + "\n") * 3
+    assert decode_bytes(text.encode(codec), "sample.txt") == text

@@ -27,6 +27,10 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 # Non-ASCII characters of Western European text in cp1252: Latin-1 letters and typographic signs.
 _WESTERN = frozenset(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7)) | frozenset(
     "\u00a0’‘“”„–—…€«»°·•ºª¡¿§£œŒšŠžŽŸ")
+# cp1254 (Turkish) differs from cp1252 only in these six letters (Ğ İ Ş ğ ı ş); Icelandic, the one
+# cp1252 language that uses them, also writes á é í ó ú æ, which Turkish does not.
+_TURKISH_IN_CP1252 = frozenset("ÐÝÞðýþ")
+_ICELANDIC = frozenset("áéíóúæÁÉÍÓÚÆ")
 _MAX_FOREIGN_SHARE = 0.5  # as many accented as plain letters: not Western text (Cyrillic in cp1251 ...)
 _SAMPLE = 65536  # bytes inspected for the UTF-16 NUL pattern (and characters for control codes)
 _DETECT_BYTES = 1 << 20  # bytes given to charset detection
@@ -112,12 +116,16 @@ def _mostly_utf8(data: bytes) -> str | None:
 
 
 def _legacy(data: bytes) -> str | None:
-    """cp1252 when it yields plausible Western European text, else the charset detector's best guess."""
+    """cp1252 (cp1254 for Turkish) when it yields plausible Western European text, else the charset
+    detector's best guess."""
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         text = None
     if text is not None and _western(text[:_SAMPLE]):
+        found = set(text[:_SAMPLE])
+        if found & _TURKISH_IN_CP1252 and not found & _ICELANDIC:
+            return data.decode("cp1254")
         return text
     matches = list(charset_normalizer.from_bytes(data[:_DETECT_BYTES]))
     if not matches:

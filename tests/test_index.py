@@ -140,7 +140,7 @@ def test_cli_build_search_json(tmp_path, capsys):
     assert "1 transcripts" in capsys.readouterr().out
     assert cli_main(["search", "confine più lungo", "--index", str(index_dir), "-k", "2", "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)
-    assert len(hits) == 2 and set(hits[0]) == {"transcript_id", "title", "speaker", "turns", "text", "score"}
+    assert len(hits) == 2 and set(hits[0]) == {"transcript_id", "title", "speaker", "turns", "start", "end", "text", "score"}
     assert cli_main(["search", "x", "--index", str(tmp_path / "missing")]) == 2
     assert "no ragqa index" in capsys.readouterr().err
 

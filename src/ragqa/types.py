@@ -143,6 +143,10 @@ class Answer:
     citations: list[Citation]
     refused: bool = False  # True when the passages did not contain the answer
     flagged: list[int] = field(default_factory=list)  # [n] markers removed as unsupported
+    standalone_question: str | None = None  # in a conversation: the question as it was searched
 
     def to_dict(self) -> dict[str, Any]:
-        return {"answer": self.text, "citations": [c.to_dict() for c in self.citations]}
+        data: dict[str, Any] = {"answer": self.text, "citations": [c.to_dict() for c in self.citations]}
+        if self.standalone_question is not None:
+            data["standalone_question"] = self.standalone_question
+        return data

@@ -70,7 +70,7 @@ class AnswerEngine:
         if not hits or self.llm is None:
             checked = extractive_answer(question, hits, self.similarity, names) if hits else None
             answer = self._answer(checked, hits, refusal)
-            return AnswerStream.of(answer) if stream else answer
+            return AnswerStream.of(answer, hits) if stream else answer
         synthesizer = CitedAnswerSynthesizer(self.llm, self.prompts, streaming=stream)
         response = synthesizer.synthesize(question, nodes, language=language_name(language))
 
@@ -78,7 +78,7 @@ class AnswerEngine:
             return self._answer(self.check(raw, hits, names), hits, refusal)
 
         if stream:
-            return AnswerStream(response.response_gen, finish, refusal)  # type: ignore[attr-defined]
+            return AnswerStream(response.response_gen, finish, refusal, hits)  # type: ignore[attr-defined]
         return finish(str(response.response or ""))
 
     def check(self, raw: str, hits: Sequence[Hit], names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:

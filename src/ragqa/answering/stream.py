@@ -1,9 +1,9 @@
 """AnswerStream: text pieces as the model writes them, then the checked answer."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from ..types import Answer
+from ..types import Answer, Hit
 from .prompts import NO_ANSWER
 
 
@@ -11,9 +11,12 @@ class AnswerStream:
     """Iterate for text pieces as they are generated; afterwards `.answer` holds the final,
     citation-checked Answer (its text may differ from the pieces: markers renumbered, unsupported
     sentences removed). `.pieces` keeps what was yielded. Reading `.answer` early finishes the
-    generation without yielding."""
+    generation without yielding. `.sources` are the passages the model reads, known before its
+    first word."""
 
-    def __init__(self, raw: Iterable[str], finish: Callable[[str], Answer], refusal: str) -> None:
+    def __init__(self, raw: Iterable[str], finish: Callable[[str], Answer], refusal: str,
+                 sources: Sequence[Hit] = ()) -> None:
+        self.sources = list(sources)
         self._raw = iter(raw)
         self._finish = finish
         self._refusal = refusal
@@ -22,9 +25,9 @@ class AnswerStream:
         self.pieces: list[str] = []
 
     @classmethod
-    def of(cls, answer: Answer) -> "AnswerStream":
+    def of(cls, answer: Answer, sources: Sequence[Hit] = ()) -> "AnswerStream":
         """A stream over an answer that is already final (no model, or nothing retrieved)."""
-        return cls(iter([answer.text]), lambda _text: answer, answer.text)
+        return cls(iter([answer.text]), lambda _text: answer, answer.text, sources)
 
     def _display(self) -> Iterator[str]:
         """Raw pieces, except that a reply of just NO_ANSWER is shown as the refusal."""

@@ -60,3 +60,17 @@ def test_bundled_model_is_assembled_once_and_verified_by_marker(tmp_path):
     with model.open("r+b") as fh:  # a changed file no longer matches its marker and is rebuilt
         fh.write(b"XXXX")
     assert sha256_file(bundled_model_path(tmp_path)) == EXPECTED_SHA256
+
+
+def test_checking_and_assembling_report_their_progress_in_bytes(tmp_path):
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"r" * (20 << 20))  # three 8 MiB blocks
+    seen = []
+    sha256_file(path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(8 << 20, 20 << 20), (16 << 20, 20 << 20), (20 << 20, 20 << 20)]
+    seen.clear()
+    with pytest.raises(ModelUnavailableError):
+        gguf_assets._assemble([path, path], tmp_path / "cache" / "model.gguf",
+                              progress=lambda done, total: seen.append((done, total)))
+    assert [total for _, total in seen] == [40 << 20] * 6
+    assert seen[-1][0] == 40 << 20

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ModelUnavailableError
@@ -21,6 +22,9 @@ MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 EXPECTED_SIZE = 1_117_320_768
 EXPECTED_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 _CHUNK = 8 << 20
+
+Progress = Callable[[int, int], None]
+"""Called as `progress(bytes_done, bytes_total)` while a model file is assembled or checked."""
 
 
 def default_cache_dir() -> Path:
@@ -83,21 +87,28 @@ def _write_marker(model: Path) -> None:
     os.replace(tmp, marker)
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, progress: Progress | None = None) -> str:
     """Hex sha256 of a file, read in 8 MiB blocks."""
     digest = hashlib.sha256()
+    total = path.stat().st_size
+    done = 0
     with path.open("rb") as fh:
         while block := fh.read(_CHUNK):
             digest.update(block)
+            done += len(block)
+            if progress is not None:
+                progress(done, total)
     return digest.hexdigest()
 
 
-def _assemble(parts: list[Path], target: Path) -> None:
+def _assemble(parts: list[Path], target: Path, progress: Progress | None = None) -> None:
     """Concatenate `parts` into `target` atomically, checking size and sha256 before the rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
+    total = sum(part.stat().st_size for part in parts)
+    done = 0
     try:
         with os.fdopen(fd, "wb") as out:
             for part in parts:
@@ -105,6 +116,9 @@ def _assemble(parts: list[Path], target: Path) -> None:
                     while block := src.read(_CHUNK):
                         digest.update(block)
                         out.write(block)
+                        done += len(block)
+                        if progress is not None:
+                            progress(done, total)
         size = tmp.stat().st_size
         if size != EXPECTED_SIZE or digest.hexdigest() != EXPECTED_SHA256:
             raise ModelUnavailableError(
@@ -119,16 +133,18 @@ def _assemble(parts: list[Path], target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def bundled_model_path(cache_dir: Path | None = None) -> Path:
-    """The verified bundled GGUF, assembling it into `cache_dir` on first use."""
+def bundled_model_path(cache_dir: Path | None = None, progress: Progress | None = None) -> Path:
+    """The verified bundled GGUF, assembling it into `cache_dir` on first use; `progress` hears about
+    the bytes assembled or checked (nothing is reported when the marker shows it was verified)."""
     model = (cache_dir or default_cache_dir()) / MODEL_FILE
     if _is_verified(model):
         return model
-    if model.is_file() and model.stat().st_size == EXPECTED_SIZE and sha256_file(model) == EXPECTED_SHA256:
+    if (model.is_file() and model.stat().st_size == EXPECTED_SIZE
+            and sha256_file(model, progress) == EXPECTED_SHA256):
         _write_marker(model)
         return model
     parts = part_paths()
-    _assemble(parts, model)
+    _assemble(parts, model, progress)
     _write_marker(model)
     return model
 

@@ -42,39 +42,54 @@ _MODELS: dict[tuple[str, int, int], _LoadedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _xllamacpp() -> Any:
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            "the llamacpp backend needs xllamacpp: pip install xllamacpp (or 'ragqa[llm]')"
+        ) from exc
+    return xllamacpp
+
+
+def server_params(path: str, n_ctx: int, threads: int) -> Any:
+    """The xllamacpp.CommonParams ragqa loads a GGUF with: CPU only, one slot, prompt cache on."""
+    params = _xllamacpp().CommonParams()
+    params.model.path = path
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.n_gpu_layers = 0
+    params.warmup = False
+    params.cache_prompt = True  # the system prompt prefix is reused across questions
+    params.verbosity = -1
+    # llama.cpp also opens an HTTP endpoint on 127.0.0.1; ragqa never uses it, so lock it
+    # with a random key (in-process calls do not go through HTTP) and turn off its extras.
+    params.api_keys = [secrets.token_urlsafe(32)]
+    params.ui = False
+    params.endpoint_slots = False
+    for cpu in (params.cpuparams, params.cpuparams_batch):
+        cpu.n_threads = threads
+        cpu.poll = 0  # sleep instead of spinning: the cores are shared with the embedder
+    return params
+
+
+def start_server(params: Any) -> Any:
+    """An xllamacpp.Server over `params` (loads the model); a bad file raises ModelUnavailableError."""
+    try:
+        return _xllamacpp().Server(params)
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # llama.cpp reports a bad file as a generic runtime error
+        raise ModelUnavailableError(f"{params.model.path}: cannot load the GGUF model ({exc})") from exc
+
+
 def _load(path: str, n_ctx: int, threads: int) -> _LoadedModel:
     """The process-wide server for this model file and configuration (loaded on first use)."""
     key = (path, n_ctx, threads)
     with _MODELS_LOCK:
         loaded = _MODELS.get(key)
         if loaded is None:
-            try:
-                import xllamacpp
-            except ImportError as exc:
-                raise ModelUnavailableError(
-                    "the llamacpp backend needs xllamacpp: pip install xllamacpp (or 'ragqa[llm]')"
-                ) from exc
-            params = xllamacpp.CommonParams()
-            params.model.path = path
-            params.n_ctx = n_ctx
-            params.n_parallel = 1
-            params.n_gpu_layers = 0
-            params.warmup = False
-            params.cache_prompt = True  # the system prompt prefix is reused across questions
-            params.verbosity = -1
-            # llama.cpp also opens an HTTP endpoint on 127.0.0.1; ragqa never uses it, so lock it
-            # with a random key (in-process calls do not go through HTTP) and turn off its extras.
-            params.api_keys = [secrets.token_urlsafe(32)]
-            params.ui = False
-            params.endpoint_slots = False
-            for cpu in (params.cpuparams, params.cpuparams_batch):
-                cpu.n_threads = threads
-                cpu.poll = 0  # sleep instead of spinning: the cores are shared with the embedder
-            try:
-                server = xllamacpp.Server(params)
-            except Exception as exc:  # llama.cpp reports a bad file as a generic runtime error
-                raise ModelUnavailableError(f"{path}: cannot load the GGUF model ({exc})") from exc
-            loaded = _LoadedModel(server=server, lock=threading.Lock())
+            loaded = _LoadedModel(server=start_server(server_params(path, n_ctx, threads)), lock=threading.Lock())
             _MODELS[key] = loaded
         return loaded
 
@@ -119,6 +134,19 @@ class XLlamaCppLLM(CustomLLM):
     def load(self) -> None:
         """Load the model now instead of at the first request."""
         _load(self.model_path, self.context_window, self.threads)
+
+    def prefill(self, messages: Sequence[ChatMessage]) -> None:
+        """Read `messages` into the model's prompt cache now (loading the model if needed), so that a
+        later request whose prompt starts with them reads only what follows."""
+        self._run({**self._payload(messages, stream=False), "max_tokens": 1}, chat=True)
+
+    def unload(self) -> None:
+        """Free the loaded model (waiting for a running request); the next request loads it again."""
+        with _MODELS_LOCK:
+            loaded = _MODELS.pop((self.model_path, self.context_window, self.threads), None)
+        if loaded is not None:
+            with loaded.lock:
+                loaded.server = None
 
     def _payload(self, messages: Sequence[ChatMessage], stream: bool, **kwargs: Any) -> dict[str, Any]:
         return {

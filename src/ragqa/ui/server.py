@@ -1,13 +1,21 @@
-"""Start the chat UI: `serve(settings, host, port, auth)` is what `ragqa serve` and app.py run."""
+"""Start the chat UI: `serve(settings, host, port, auth)` is what `ragqa serve` and app.py run.
+
+Before the page opens the bundled model is assembled and verified (a progress bar on the terminal);
+then the encoders and the model are loaded, and the answer prompt's fixed start is read into the
+model's prompt cache, in the background, so the first question costs what the next ones do.
+"""
 from __future__ import annotations
 
 import sys
 import threading
+from typing import Any
 
 import gradio as gr
+from llama_index.core.llms import ChatMessage
 
 from ..errors import RagqaError
 from ..index import load_index
+from ..llm import bundled_model_path, make_llm
 from ..settings import Settings
 from .app import build_app
 from .service import ChatService
@@ -43,15 +51,85 @@ def launch(service: ChatService, host: str = "127.0.0.1", port: int = 7860, auth
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
     """Serve the chat UI over the index in `settings.index_dir` until interrupted."""
     index = load_index(settings.index_dir, settings=settings)
+    problem = prepare_model(settings)
     print(f"ragqa: serving {settings.index_dir} ({index.stats()['transcripts']} transcripts) "
           f"on http://{host}:{port}", flush=True)
     service = ChatService(index)
-    threading.Thread(target=_warm_up, args=(service,), name="ragqa-warm-up", daemon=True).start()
+    if problem is None:
+        start_warm_up(service)
+    else:
+        _warn(problem)
     launch(service, host=host, port=port, auth=auth, block=True)
 
 
-def _warm_up(service: ChatService) -> None:
+def prepare_model(settings: Settings, show_progress: bool = True) -> str | None:
+    """Assemble and verify the bundled GGUF now (llamacpp backend without llm.model), with a progress bar
+    on stderr when there is work to do. Returns the reason when the model is not available."""
+    if settings.llm.backend != "llamacpp" or settings.llm.model:
+        return None
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="B", unit_scale=True, desc="answer model", file=sys.stderr,
+                       dynamic_ncols=True, disable=not show_progress)
+        bar.update(done - bar.n)
+
+    try:
+        bundled_model_path(settings.llm.cache_dir, progress=progress)
+    except RagqaError as exc:
+        return str(exc)
+    finally:
+        if bar is not None:
+            bar.close()
+    return None
+
+
+def prompt_prefix(template: Any) -> list[ChatMessage]:
+    """The messages of a chat prompt template up to its first `{field}`: the part every request with it
+    starts with."""
+    prefix = []
+    for message in template.message_templates:
+        fixed, field, _ = (message.content or "").partition("{")
+        prefix.append(ChatMessage(role=message.role, content=fixed))
+        if field:
+            break
+    return prefix
+
+
+def warm_up(service: ChatService) -> str | None:
+    """Load the encoders and the answer model, and read the answer prompt's fixed start into the model's
+    prompt cache. Returns the reason when the model cannot be loaded."""
     problem = service.warm_up()
     if problem:
-        print(f"warning: the answer model is not available ({problem}); "
-              "pick 'Extractive' under Answer settings or fix the llm settings", file=sys.stderr, flush=True)
+        return problem
+    llm = make_llm(service.index.settings)
+    prefill = getattr(llm, "prefill", None)
+    if prefill is not None:
+        from ..answering.prompts import load_prompts
+
+        try:
+            prefill(prompt_prefix(load_prompts().chat_template()))
+        except RagqaError as exc:
+            return str(exc)
+    return None
+
+
+def start_warm_up(service: ChatService) -> threading.Thread:
+    """Run `warm_up` in a background thread (a problem is printed as a warning)."""
+    def run() -> None:
+        problem = warm_up(service)
+        if problem:
+            _warn(problem)
+
+    thread = threading.Thread(target=run, name="ragqa-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warn(problem: str) -> None:
+    print(f"warning: the answer model is not available ({problem}); "
+          "pick 'Extractive' under Answer settings or fix the llm settings", file=sys.stderr, flush=True)

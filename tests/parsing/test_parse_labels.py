@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragqa.parsing.labels import Label, match_label, plausible_speaker, timestamp_seconds
+from ragqa.parsing.labels import Label, match_bracket, match_header, match_label, plausible_speaker, timestamp_seconds
 
 
 @pytest.mark.parametrize("name", [
@@ -61,3 +61,30 @@ def test_timestamp_seconds(stamp: str, seconds: float) -> None:
 @pytest.mark.parametrize("stamp", ["00:61.000", "61:00", "00:0x.000", "6 seconds", "1e5", "12", "-00:01"])
 def test_bad_timestamps(stamp: str) -> None:
     assert timestamp_seconds(stamp) is None
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("00:01:02\tAlice Moreno:\tHello", Label("Alice Moreno", 22, 62.0)),
+    ("**Host:** \\[04:30\\] Welcome", Label("Host", 19, 270.0)),
+    ("Phoebe, Ross, and Joey: Hi!", Label("Phoebe, Ross, and Joey", 23, None)),
+])
+def test_match_label_zoom_markdown_time_and_groups(line: str, expected: Label) -> None:
+    assert match_label(line) == expected
+
+
+@pytest.mark.parametrize(("line", "speaker"), [
+    ("[Alba] En 1928,", "Alba"), ("[SPEAKER_01] Thanks.", "SPEAKER_01"), ("[Music] la la", None),
+    ("[SIGHS] Fine.", None), ("[risita] Sí.", None), ("[Alba]", None),
+])
+def test_match_bracket(line: str, speaker: str | None) -> None:
+    found = match_bracket(line)
+    assert (found.speaker if found else None) == speaker
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("[Alice Moreno] 00:00:09", Label("Alice Moreno", 23, 9.0)),
+    ("Speaker 1  0:03", Label("Speaker 1", 15, 3.0)),
+    ("[Music] 00:00:09", None), ("Ore 10:30", None), ("Alice Moreno 00:00:09 hello", None),
+])
+def test_match_header(line: str, expected: Label | None) -> None:
+    assert match_header(line) == expected

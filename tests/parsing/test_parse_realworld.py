@@ -5,6 +5,7 @@ import pytest
 
 from ragqa.parsing.encoding import decode_bytes
 from ragqa.parsing.jsonturns import parse_json
+from ragqa.parsing.plaintext import parse_plaintext
 from ragqa.parsing.subtitles import parse_srt, parse_vtt
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "realworld"
@@ -78,3 +79,63 @@ LEGACY = {  # short real sentences in each language, encoded in a code page peop
 def test_legacy_encodings_are_detected(codec: str) -> None:
     text = ("A: " + LEGACY[codec] + "\n") * 3
     assert decode_bytes(text.encode(codec), "sample.txt") == text
+
+
+def test_netflix_sdh_bracket_names_and_dialogue_colons() -> None:
+    path = DATA / "netflix_sdh_excerpt.vtt"
+    (transcript,), _ = parse_vtt(path.read_text(encoding="utf-8"), str(path), path.stem)
+    rows = [(t.speaker, t.text[:30]) for t in transcript.turns]
+    assert rows == [
+        ("Alba", "En 1928, las mujeres éramos al"),  # the sentence runs on over three cues
+        ("", "Objetos sin poder de opinión n"),  # "[risita]" is a sound, not a speaker
+        ("Ángeles", "No, no, no, no puede..."),
+        ("", 'Esta tarde me lo ha dicho don '),  # "Digo:" is dialogue in a file without Name: labels
+    ]
+    assert 'Digo: "Le doy un abrazo al estirado".' in transcript.turns[3].text
+    assert transcript.turns[0].start == 7.96 and transcript.turns[0].end == 16.44
+
+
+def _plain(name: str) -> list[tuple[str, str, float | None]]:
+    path = DATA / name
+    transcripts, problems = parse_plaintext(path.read_text(encoding="utf-8"), str(path), path.stem)
+    assert problems == []
+    return [(t.speaker, t.text, t.start) for t in transcripts[0].turns]
+
+
+def test_plain_text_diarization_labels() -> None:
+    assert _plain("diarized.txt") == [("SPEAKER_00", "Welcome back to the show.", None),
+                                      ("SPEAKER_01", "Thanks, glad to be here.", None),
+                                      ("SPEAKER_00", "Let us start with your new book.", None)]
+
+
+def test_bracketed_names_and_header_lines() -> None:
+    assert _plain("bracket_headers.txt") == [("Alice Moreno", "Good morning, everyone.\nLet us begin.", 1.0),
+                                             ("Bob Tan", "Morning. I have the numbers.", 9.0),
+                                             ("Alice Moreno", "Great, go ahead.", None)]
+
+
+def test_zoom_chat_export() -> None:
+    assert _plain("zoom_chat.txt") == [("Alice Moreno", "Can everyone see my screen?", 62.0),
+                                       ("Bob Tan", "Yes, it is visible.", 70.0),
+                                       ("Alice Moreno", "Great, thanks.", 75.0)]
+
+
+def test_screenplay_names_alone_on_their_line() -> None:
+    assert [(s, t) for s, t, _ in _plain("screenplay.txt")] == [
+        ("", "INT. COFFEE HOUSE - DAY"), ("MONICA", "There is nothing to tell."),
+        ("JOEY", "Come on, you are going out with the guy."), ("MONICA", "It is just some guy I work with."),
+        ("CHANDLER", "All right, Joey, be nice.")]
+
+
+def test_group_label_and_capitalised_prose() -> None:
+    assert [(s, t) for s, t, _ in _plain("group_label.txt")] == [
+        ("Monica", "Okay, everybody, dinner is ready."), ("Phoebe, Ross, Chandler, and Joey", "Finally!"),
+        ("Ross", "I have one thing to say first.\n\nMORE IMPORTANTLY: nobody touches the turkey until I am done."),
+        ("Monica", "Fine.")]
+
+
+def test_markdown_podcast_times_and_section_markers() -> None:
+    assert _plain("podcast.md") == [("Host", "Welcome to the podcast.", 0.0),
+                                    ("Guest", "Thank you for having me.", 12.0),
+                                    ("", "This episode is brought to you by our listeners.", None),
+                                    ("Host", "So, where were we?", 270.0)]

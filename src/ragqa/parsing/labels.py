@@ -1,7 +1,9 @@
 """Speaker labels at the start of a line.
 
-"Name: text", "[00:01:02] Name: text", "Name (00:01:02): text", "Name (retranslated): text",
-"**Name:** text".
+"Name: text", "[00:01:02] Name: text", "00:01:02<TAB>Name:<TAB>text" (Zoom chat), "Name (00:01:02): text",
+"Name (retranslated): text", "**Name:** text", "**Name:** \\[04:30\\] text" (escaped Markdown time),
+"Phoebe, Ross, and Joey: text" (a group); "[Name] text" and header lines "[Name] 00:01:02" / "Name  0:03"
+with the speech on the lines below.
 """
 from __future__ import annotations
 
@@ -10,15 +12,26 @@ from dataclasses import dataclass
 
 _TIME = r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
 _LABEL = re.compile(
-    rf"[ \t]*(?:\[(?P<t1>{_TIME})\][ \t]*)?"  # [00:01:02] before the name
+    rf"[ \t]*(?:\[(?P<t1>{_TIME})\][ \t]*|(?P<t0>\d{{1,2}}:\d{{2}}:\d{{2}})[ \t]+)?"  # [00:01:02] or 00:01:02 first
     r"(?:\*\*)?(?P<ob>\[)?(?P<name>[^\W\d_][^:\n\[\]()*]{0,79}?)(?(ob)\])[ \t]*"  # name, **bold** or [bracketed]
     rf"(?:[\[(](?P<t2>{_TIME})[\])][ \t]*|\([^()\n:]{{1,40}}\)[ \t]*)?"  # (00:01:02) or (retranslated)
     r"(?:\*\*)?:(?:\*\*)?(?=\s|$)"
+    rf"(?:[ \t]*\\?\[(?P<t3>{_TIME})\\?\](?=\s|$))?"  # "**Name:** \[04:30\]": the time after the label
 )
+_BRACKET = re.compile(r"[ \t]*\[(?P<name>[^\[\]\n]{1,40})\][ \t]*(?=\S)")  # "[Alba] En 1928 ..."
+_HEADER = re.compile(  # a line holding only a name and a time: the speech follows on the next lines
+    rf"[ \t]*(?:\[(?P<bracketed>[^\[\]\n]{{1,40}})\][ \t]+|(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)"
+    rf"(?:[ \t]{{2,}}|\t))\[?(?P<time>{_TIME})\]?[ \t]*$")  # a bare name is followed by 2 spaces or a tab
+_DIARIZED = re.compile(r"SPEAKER_\d+")
+_GROUP_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
+# Sound and action descriptions written in brackets, capitalised in some languages ("[Music] ...").
+_SOUNDS = frozenset("""music applause laughter laughs laughing inaudible crosstalk silence noise singing cheering
+cheers sighs foreign blank_audio musik música musique risas aplausos rires applaudissements applaus gelächter
+musica risate applausi музыка смех аплодисменты""".split())
 _TIMESTAMP = re.compile(r"(?:(?P<h>\d{1,3}):)?(?P<m>\d{1,2}):(?P<s>\d{1,2})(?:[.,](?P<f>\d{1,3}))?$")
 # Lower-case words allowed inside a name ("President of Russia", "Ludwig van Beethoven").
 _CONNECTORS = frozenset("of the for and on at de di da del della van von der den du la le al el bin ibn y".split())
-_FORBIDDEN = frozenset(',;!?"«»“”„…/\\|<>{}=+@#$%^&~`')
+_FORBIDDEN = frozenset(',;!?"«»“”„…/\\|<>{}=+@#$%^&~`')  # "," and "&" only between a group's names
 _MAX_WORDS = 6
 _MAX_ABBREVIATION = 4  # "Dr.", "Hon.", "Prof." end in a dot; "Grazie." ends a sentence
 
@@ -40,12 +53,48 @@ def match_label(text: str, pos: int = 0, endpos: int | None = None) -> Label | N
     name = " ".join(match.group("name").split())
     if not plausible_speaker(name):
         return None
-    stamp = match.group("t1") or match.group("t2")
+    stamp = match.group("t1") or match.group("t0") or match.group("t2") or match.group("t3")
     return Label(speaker=name, end=match.end(), start=timestamp_seconds(stamp) if stamp else None)
 
 
+def match_bracket(text: str, pos: int = 0, endpos: int | None = None) -> Label | None:
+    """A "[Name] text" prefix (no colon) at text[pos:endpos], or None; "[Music] ..." is not a speaker."""
+    match = _BRACKET.match(text, pos, len(text) if endpos is None else endpos)
+    if not match or not bracket_speaker(match.group("name")):
+        return None
+    return Label(speaker=match.group("name").strip(), end=match.end(), start=None)
+
+
+def match_header(text: str, pos: int = 0, endpos: int | None = None) -> Label | None:
+    """A line of only "[Name] 00:01:02" or "Name  0:03" at text[pos:endpos] (the speech is below it), or None."""
+    match = _HEADER.match(text, pos, len(text) if endpos is None else endpos)
+    if not match:
+        return None
+    bracketed = match.group("bracketed")
+    name = " ".join((bracketed or match.group("name")).split())
+    if not (bracket_speaker(name) if bracketed else plausible_speaker(name)):
+        return None
+    return Label(speaker=name, end=match.end(), start=timestamp_seconds(match.group("time")))
+
+
+def bracket_speaker(name: str) -> bool:
+    """"[Alba]", "[SPEAKER_00]" name a speaker; "[Music]", "[SIGHS]", "[risita]" describe a sound."""
+    name = name.strip()
+    if _DIARIZED.fullmatch(name):
+        return True
+    return plausible_speaker(name) and not name.isupper() and name.lower() not in _SOUNDS
+
+
 def plausible_speaker(name: str) -> bool:
-    """True for "Vladimir Putin", "Speaker 1", "Dr. Smith", "PM", "Q", "President of Russia Vladimir Putin"."""
+    """True for "Vladimir Putin", "Speaker 1", "Dr. Smith", "PM", "Q", "President of Russia Vladimir Putin",
+    and for groups of such names, "Phoebe, Ross, Chandler, and Joey"."""
+    if "," in name or "&" in name:
+        parts = _GROUP_SPLIT.split(name)
+        return 1 < len(parts) <= _MAX_WORDS and all(_one_speaker(part) for part in parts)
+    return _one_speaker(name)
+
+
+def _one_speaker(name: str) -> bool:
     words = name.split()
     if not words or any(ch in _FORBIDDEN for ch in name):
         return False

@@ -1,9 +1,14 @@
 """Plain-text transcripts (.txt, .md): "Name: text" paragraphs, a dateline, a source line.
 
 A turn starts where a paragraph (or, inside a paragraph that starts with a label, a line) begins
-with a speaker label; unlabelled paragraphs continue the current turn. Unlabelled text before the
-first label is narration, one turn per paragraph. `char_start:char_end` of each turn is the span of
-its text in the decoded source (paragraph breaks inside it as written; `text` joins them with "\\n\\n").
+with a speaker label (see labels.py: "Name:", "[Name]", a "[Name] 00:01:02" header line); unlabelled
+paragraphs continue the current turn. Unlabelled text before the first label is narration, one turn
+per paragraph. A name in capitals alone on its line ("MONICA", "JOEY (V.O.)") is a screenplay speaker
+when the file has at least three such lines and one name comes twice; a scene heading ("INT. ...")
+there is narration. Not speakers: an all-capitals phrase of several words used once ("MORE
+IMPORTANTLY:"), and section markers ("**Break:**"): the text after a marker is narration.
+`char_start:char_end` of each turn is the span of its text in the decoded source (paragraph breaks
+inside it as written; `text` joins them with "\\n\\n").
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ragqa.errors import ParseError
 from ragqa.parsing.dates import parse_dateline
-from ragqa.parsing.labels import match_label
+from ragqa.parsing.labels import Label, match_bracket, match_header, match_label, plausible_speaker
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
 
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
@@ -23,6 +28,13 @@ _SOURCE = re.compile(
 )
 _HEADING = re.compile(r"#{1,6}[ \t]+(?P<title>[^\n]+?)[ \t#]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+_SCREENPLAY_NAME = re.compile(r"[ \t]*(?P<name>[^\W\d_a-z][^\W_a-z]*(?:[ .'-]+[^\W_a-z]+){0,2})"
+                              r"[ \t]*(?:\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D|CONT|OFF)\))?[ \t]*")
+_SCENE = re.compile(r"(?:INT|EXT|CUT|FADE|DISSOLVE|THE END)\b")
+_MIN_SCREENPLAY_NAMES = 3
+# Section markers of podcast and show transcripts, written like labels.
+_MARKERS = frozenset("break intro introduction outro ad ads advert sponsor sponsors interlude music transcript "
+                     "summary chapters notes note update edit timestamps links".split())
 
 Span = tuple[int, int]
 
@@ -32,6 +44,7 @@ class _Segment:
     speaker: str | None  # None: no label, the text continues the current turn
     span: Span  # the text, without the label
     start: float | None = None
+    line_start: int = 0  # where the line with the label begins
 
 
 @dataclass
@@ -55,7 +68,8 @@ def parse_plaintext(text: str, path: str, stem: str) -> tuple[list[Transcript], 
     if heading and len(blocks) > 1:
         transcript.title = heading.group("title")
         blocks.pop(0)
-    segments = [segment for block in blocks for segment in _segments(text, block)]
+    screenplay = _is_screenplay(text, blocks)
+    segments = _checked([segment for block in blocks for segment in _segments(text, block, screenplay)], text)
     if segments[0].speaker is None:
         dateline = parse_dateline(text[slice(*segments[0].span)])
         if dateline:
@@ -92,24 +106,70 @@ def _trim(text: str, start: int, end: int) -> Span:
     return first.start(), end_trimmed
 
 
-def _segments(text: str, block: Span) -> list[_Segment]:
+def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
     """A paragraph as one unlabelled segment, or split at every labelled line if its first line is labelled."""
     start, end = block
     line_end = _line_end(text, start, end)
-    label = match_label(text, start, line_end)
+    label = _label(text, start, line_end, screenplay)
     if label is None:
-        return [_Segment(None, block)]
+        scene = screenplay and _SCENE.match(text, start)  # "INT. CENTRAL PERK - DAY" is narration
+        return [_Segment(NARRATION if scene else None, block)]
     segments: list[_Segment] = []
-    current = _Segment(label.speaker, (label.end, end), label.start)
+    current = _Segment(label.speaker, (label.end, end), label.start, start)
     while line_end < end:
         line_start = line_end + 1
         line_end = _line_end(text, line_start, end)
-        label = match_label(text, line_start, line_end)
+        label = _label(text, line_start, line_end, screenplay)
         if label:
-            segments.append(_Segment(current.speaker, _trim(text, current.span[0], line_start), current.start))
-            current = _Segment(label.speaker, (label.end, end), label.start)
-    segments.append(_Segment(current.speaker, _trim(text, *current.span), current.start))
+            segments.append(_Segment(current.speaker, _trim(text, current.span[0], line_start), current.start,
+                                     current.line_start))
+            current = _Segment(label.speaker, (label.end, end), label.start, line_start)
+    segments.append(_Segment(current.speaker, _trim(text, *current.span), current.start, current.line_start))
     return segments
+
+
+def _label(text: str, start: int, end: int, screenplay: bool) -> Label | None:
+    found = match_label(text, start, end) or match_header(text, start, end) or match_bracket(text, start, end)
+    if found is None and screenplay:
+        name = _screenplay_name(text, start, end)
+        found = Label(name, end, None) if name else None
+    return found
+
+
+def _screenplay_name(text: str, start: int, end: int) -> str | None:
+    match = _SCREENPLAY_NAME.fullmatch(text, start, end)
+    if not match or _SCENE.match(match.group("name")) or not plausible_speaker(match.group("name")):
+        return None
+    return match.group("name")
+
+
+def _is_screenplay(text: str, blocks: list[Span]) -> bool:
+    """At least three paragraphs open with a name in capitals alone on its line, one name twice."""
+    names = []
+    for start, end in blocks:
+        line_end = _line_end(text, start, end)
+        if line_end < end and not match_label(text, start, line_end):
+            name = _screenplay_name(text, start, line_end)
+            if name:
+                names.append(name)
+    return len(names) >= _MIN_SCREENPLAY_NAMES and len(set(names)) < len(names)
+
+
+def _checked(segments: list[_Segment], text: str) -> list[_Segment]:
+    """Undo labels that are not speakers: section markers (narration) and capitalised phrases used once."""
+    counts: dict[str, int] = {}
+    for segment in segments:
+        if segment.speaker:
+            counts[segment.speaker] = counts.get(segment.speaker, 0) + 1
+    out = []
+    for segment in segments:
+        name = segment.speaker
+        if name and name.lower().strip("* ") in _MARKERS:
+            segment = _Segment(NARRATION, segment.span)
+        elif name and counts[name] == 1 and len(name.split()) > 1 and name.isupper():
+            segment = _Segment(None, _trim(text, segment.line_start, segment.span[1]))
+        out.append(segment)
+    return out
 
 
 def _line_end(text: str, start: int, end: int) -> int:
@@ -121,7 +181,10 @@ def _turns(text: str, segments: list[_Segment]) -> list[Turn]:
     drafts: list[_Draft] = []
     in_dialogue = False
     for segment in segments:
-        if segment.speaker is not None:
+        if segment.speaker == NARRATION:  # a section marker or scene heading: narration, and so is what follows
+            drafts.append(_Draft(NARRATION, None, [segment.span]))
+            in_dialogue = True
+        elif segment.speaker is not None:
             drafts.append(_Draft(segment.speaker, segment.start, [segment.span]))
             in_dialogue = True
         elif in_dialogue:

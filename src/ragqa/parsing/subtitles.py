@@ -1,9 +1,14 @@
 """WebVTT (.vtt) and SubRip (.srt) subtitles: cues become speaker turns with start/end seconds.
 
-Speakers come from `<v Name>` voice tags or "Name:" at the start of a cue line. A cue line without
-a speaker continues the previous speaker (narration "" before any speaker is known), and
-consecutive cues of one speaker merge into one turn (start of the first, end of the last).
-Cues with bad timings are reported with their line number and skipped; the rest is read.
+Speakers come from `<v Name>` voice tags, "Name:" or "[Name]" at the start of a cue line. The file
+is consistently labelled when at least two cues, and a tenth of them, carry a voice tag or "Name:";
+only then do "Name:" prefixes count (a film's dialogue has the odd `Digo: "..."`). "[Name]" counts
+when Name is a capitalised name, not a sound (`[Music]`, `[risas]`), as in Netflix SDH subtitles.
+A cue line without a label continues the previous speaker in a consistently labelled file, elsewhere
+only when the previous line ends mid-sentence; otherwise, and on a line that starts with a dialogue
+dash, it is narration "" (speaker unknown). Consecutive cues of one speaker merge into one turn
+(start of the first, end of the last). Cues with bad timings are reported with their line number and
+skipped; the rest is read.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ragqa.errors import ParseError
-from ragqa.parsing.labels import match_label, timestamp_seconds
+from ragqa.parsing.labels import match_bracket, match_label, timestamp_seconds
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
 
 _ARROW = "-->"
@@ -24,6 +29,8 @@ _VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
 _VOICE_SPLIT = re.compile(r"(?=<v[\s.])")
 _ASS_ESCAPE = re.compile(r"\\[hNn]")  # ASS/SSA hard space and line breaks inside SRT text
 _IDENTIFIER = re.compile(r"^\s*(?:\d+|\S*\d\S*)\s*$")  # "12", "cue-3": a cue id, not spoken text
+MIN_LABELLED_SHARE = 0.1  # "Name:" prefixes are speakers when at least this share of cues carries a label
+_MIN_LABELLED_CUES = 2  # ... and at least this many
 
 Line = tuple[int, str]  # (1-based line number, text)
 
@@ -135,21 +142,35 @@ def _timing(line: str) -> _Cue | str:
     return _Cue(start, end)
 
 
-def _speaker_lines(lines: list[str]) -> list[tuple[str | None, str]]:
-    """(speaker or None, text) for each cue line, tags removed."""
+@dataclass(frozen=True)
+class _Line:
+    speaker: str | None  # from a label on the line, else None
+    text: str  # spoken text without the label
+    whole: str  # the text with a "Name:" label left in (used when the file's labels do not count)
+    colon: bool  # the speaker comes from a "Name:" prefix
+    bracket: bool  # the speaker comes from a "[Name]" prefix
+    dashed: bool  # the line starts with a dialogue dash ("- ..." or ">> ...")
+
+
+def _speaker_lines(lines: list[str]) -> list[_Line]:
+    """Each cue line with its speaker label (if any), tags removed."""
     out = []
     for raw in (part for whole in lines for part in _VOICE_SPLIT.split(whole) if part.strip()):
         voice = _VOICE.search(raw)
         line = html.unescape(_ASS_ESCAPE.sub(" ", _TAG.sub("", raw)))
-        line = _DIALOGUE_DASH.sub("", line)
+        dash = _DIALOGUE_DASH.match(line)
+        line = line[dash.end():] if dash else line
+        whole = " ".join(line.split())
         speaker = voice.group("name").strip() if voice else None
+        colon = bracket = False
         if speaker is None:
             label = match_label(line)
-            if label:
-                speaker, line = label.speaker, line[label.end:]
+            found = label or match_bracket(line)
+            if found:
+                speaker, line, colon, bracket = found.speaker, line[found.end:], label is not None, label is None
         line = " ".join(line.split())
         if line:
-            out.append((speaker, line))
+            out.append(_Line(speaker, line, whole, colon, bracket, dash is not None))
     return out
 
 
@@ -164,19 +185,31 @@ def _continues(draft: _Draft, speaker: str) -> bool:
     if speaker != NARRATION:
         return True
     words = sum(len(p.split()) for p in draft.parts)
-    return not (words >= NARRATION_TURN_WORDS and draft.parts[-1].rstrip().endswith((".", "!", "?", "…")))
+    return not (words >= NARRATION_TURN_WORDS and _ends_sentence(draft))
+
+
+def _ends_sentence(draft: _Draft) -> bool:
+    return draft.parts[-1].rstrip("\"'»”’)]").endswith((".", "!", "?", "…"))
 
 
 def _turns(cues: list[_Cue]) -> list[Turn]:
+    per_cue = [(cue, _speaker_lines(cue.lines)) for cue in cues]
+    spoken = [lines for _, lines in per_cue if lines]
+    labelled = sum(any(line.speaker and not line.bracket for line in lines) for lines in spoken)
+    consistent = labelled >= max(_MIN_LABELLED_CUES, MIN_LABELLED_SHARE * len(spoken))
     drafts: list[_Draft] = []
-    for cue in cues:
-        for speaker, line in _speaker_lines(cue.lines):
+    for cue, lines in per_cue:
+        for line in lines:
+            speaker, text = line.speaker, line.text
+            if line.colon and not consistent:
+                speaker, text = None, line.whole
             if speaker is None:
-                speaker = drafts[-1].speaker if drafts else NARRATION
+                follows = bool(drafts) and not line.dashed and (consistent or not _ends_sentence(drafts[-1]))
+                speaker = drafts[-1].speaker if follows else NARRATION
             if drafts and _continues(drafts[-1], speaker):
-                drafts[-1].parts.append(line)
+                drafts[-1].parts.append(text)
                 drafts[-1].end = cue.end
             else:
-                drafts.append(_Draft(speaker, cue.start, cue.end, [line]))
+                drafts.append(_Draft(speaker, cue.start, cue.end, [text]))
     return [Turn(index=i, speaker=d.speaker, text=" ".join(d.parts), start=d.start, end=d.end)
             for i, d in enumerate(drafts)]

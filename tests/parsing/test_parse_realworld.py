@@ -139,3 +139,23 @@ def test_markdown_podcast_times_and_section_markers() -> None:
                                     ("Guest", "Thank you for having me.", 12.0),
                                     ("", "This episode is brought to you by our listeners.", None),
                                     ("Host", "So, where were we?", 270.0)]
+
+
+def test_utterances_times_in_milliseconds_become_seconds() -> None:
+    path = DATA / "utterances.json"
+    (transcript,), _ = parse_json(path.read_text(encoding="utf-8"), str(path), path.stem)
+    assert [(t.start, t.end) for t in transcript.turns] == [(0.25, 1.9), (2.0, 2.8)]
+
+
+def test_utterances_times_with_fractions_are_seconds() -> None:
+    text = '{"utterances": [{"speaker": 0, "start": 0.08, "end": 2, "transcript": "Hello."}]}'
+    (transcript,), _ = parse_json(text, "deepgram.json", "deepgram")
+    assert [(t.speaker, t.text, t.start, t.end) for t in transcript.turns] == [("0", "Hello.", 0.08, 2.0)]
+
+
+def test_deepgram_results_utterances() -> None:
+    text = ('{"metadata": {"request_id": "r1"}, "results": {"utterances": ['
+            '{"speaker": 0, "start": 0.08, "end": 1.5, "transcript": "Hello."},'
+            '{"speaker": 1, "start": 1.7, "end": 2.4, "transcript": "Hi there."}]}}')
+    (transcript,), _ = parse_json(text, "call.json", "call")
+    assert [(t.speaker, t.text, t.start) for t in transcript.turns] == [("0", "Hello.", 0.08), ("1", "Hi there.", 1.7)]

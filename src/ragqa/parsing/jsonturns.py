@@ -4,12 +4,14 @@ Each transcript is an object `{id|meeting_id|doc_id, title?, date?, url?, turns:
 start?, end?}]}`; other top-level fields go to `meta`. Turn indices are positions in `turns`, always:
 empty turns are dropped without renumbering (QMSum gold turn numbers refer to these positions).
 A .json file holds one object, a list of objects, or a bare list of turns. The turn list may also be
-called `segments` (whisper, whisperX), `utterances` (AssemblyAI) or `meeting_transcripts` (QMSum), and a
-turn's text `content` or `transcript`.
+called `segments` (whisper, whisperX), `utterances` (AssemblyAI, Deepgram) or `meeting_transcripts` (QMSum),
+and a turn's text `content` or `transcript` (Deepgram nests `utterances` in `results`). Times are seconds, except in `utterances` whose times are all
+whole numbers: AssemblyAI's milliseconds.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from ragqa.errors import ParseError
@@ -104,7 +106,10 @@ def _transcript(obj: Any, path: str, default_id: str, where: str,
                 line: int | None = None) -> tuple[Transcript, list[SourceProblem]]:
     if not isinstance(obj, dict):
         raise ParseError(path, f"{where}expected {_SHAPE}, found {_kind(obj)}", line)
-    raw_turns = next((obj[k] for k in _TURN_KEYS if _turn_list(obj.get(k))), obj.get("turns"))
+    results = obj.get("results")  # Deepgram: {"metadata": ..., "results": {"utterances": [...]}}
+    holder = results if isinstance(results, dict) and _turn_list(results.get("utterances")) else obj
+    key = next((k for k in _TURN_KEYS if _turn_list(holder.get(k))), "turns")
+    raw_turns = holder.get(key)
     if not isinstance(raw_turns, list):
         found = "no 'turns' field" if raw_turns is None else f"'turns' is {_kind(raw_turns)}"
         raise ParseError(path, f"{where}expected {_SHAPE}, {found}", line)
@@ -119,6 +124,8 @@ def _transcript(obj: Any, path: str, default_id: str, where: str,
             malformed.append(index)
         elif turn.text:
             turns.append(turn)
+    if key == "utterances" and _milliseconds(raw_turns):
+        turns = [replace(t, start=_ms(t.start), end=_ms(t.end)) for t in turns]
     problems = []
     if malformed:
         problems.append(SourceProblem(
@@ -168,6 +175,16 @@ def _turn(index: int, raw: Any, bad_times: list[int]) -> Turn | None:
         start = end = None
         bad_times.append(index)
     return Turn(index=index, speaker=speaker, text=text.strip(), start=start, end=end)
+
+
+def _milliseconds(raw_turns: list[Any]) -> bool:
+    """AssemblyAI's utterances give whole milliseconds; seconds (Deepgram) have fractions."""
+    times = [raw.get(k) for raw in raw_turns if isinstance(raw, dict) for k in ("start", "end") if k in raw]
+    return bool(times) and all(isinstance(t, int) and not isinstance(t, bool) for t in times)
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else value / 1000
 
 
 def _turn_list(value: Any) -> bool:

@@ -159,3 +159,22 @@ def test_deepgram_results_utterances() -> None:
             '{"speaker": 1, "start": 1.7, "end": 2.4, "transcript": "Hi there."}]}}')
     (transcript,), _ = parse_json(text, "call.json", "call")
     assert [(t.speaker, t.text, t.start) for t in transcript.turns] == [("0", "Hello.", 0.08), ("1", "Hi there.", 1.7)]
+
+
+BALTIC_AND_CENTRAL = [  # (code page, sentence): letters that cp1252 would also decode, into the wrong ones
+    ("cp1257", "Laba diena. Šiandien kalbėsime apie šalies ekonomiką ir naujas investicijas į šiaurės regioną."),
+    ("cp1257", "Labdien. Šodien mēs runāsim par valsts ekonomiku un jaunajām investīcijām ziemeļu reģionā."),
+    ("cp1257", "Tere päevast. Täna räägime riigi majandusest ja uutest investeeringutest põhjapiirkonnas."),
+    ("iso8859_13", "Laba diena. Šiandien kalbėsime apie šalies ekonomiką ir naujas investicijas į šiaurės regioną."),
+    ("iso8859_2", "Dzień dobry. Wczoraj byłem w mieście i kupiłem świeży chleb. Często chodzę na spacer z psem."),
+    ("iso8859_2", "Dobrý den. Dnes budeme mluvit o ekonomice země a o nových investicích v severním regionu."),
+    ("iso8859_2", "Dobrý deň. Dnes budeme hovoriť o ekonomike krajiny. Ďakujem, že ste prišli."),
+    ("cp1250", "Dobrý den. Dnes budeme mluvit o ekonomice země a o nových investicích v severním regionu."),
+    ("cp1250", "Dobar dan. Danas ćemo govoriti o gospodarstvu zemlje i o novim ulaganjima. Hvala što ste došli."),
+]
+
+
+@pytest.mark.parametrize(("codec", "sentence"), BALTIC_AND_CENTRAL)
+def test_baltic_and_central_european_code_pages(codec: str, sentence: str) -> None:
+    text = ("A: " + sentence + "\n") * 3
+    assert decode_bytes(text.encode(codec), "sample.txt") == text

@@ -24,13 +24,15 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"RIFF", "a RIFF (WAV/AVI) media file"),
     (b"\x1aE\xdf\xa3", "a Matroska/WebM video"),
 )
-# Non-ASCII characters of Western European text in cp1252: Latin-1 letters and typographic signs.
-_WESTERN = frozenset(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7)) | frozenset(
-    "\u00a0’‘“”„–—…€«»°·•ºª¡¿§£œŒšŠžŽŸ")
-# cp1254 (Turkish) differs from cp1252 only in these six letters (Ğ İ Ş ğ ı ş); Icelandic, the one
-# cp1252 language that uses them, also writes á é í ó ú æ, which Turkish does not.
-_TURKISH_IN_CP1252 = frozenset("ÐÝÞðýþ")
-_ICELANDIC = frozenset("áéíóúæÁÉÍÓÚÆ")
+# Latin-script code pages tried in order (a tie keeps the earlier one), and the non-ASCII letters of the
+# languages written in them: a decoding is right when its accented letters are those of one language.
+_LATIN_CODECS = ("cp1252", "cp1250", "iso8859_2", "cp1257", "cp1254", "iso8859_15", "iso8859_16", "iso8859_13")
+_ALPHABETS = tuple(frozenset(letters + letters.upper()) for letters in (
+    "äöüß", "àâæçéèêëîïôœùûüÿ", "áéíóúñü¡¿ºª", "àèéìíòóù", "áâãàçéêíóôõú", "åäöé", "æøåé", "áéíóúýþæöð",
+    "àèéíïòóúüç", "ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű", "ăâîșțşţ", "čćđšž",
+    "ąčęėįšųūž", "āčēģīķļņšūž", "äöõüšž", "çğıöşüâîûİ", "ëç", "äöüéèà"))
+_SIGNS = frozenset("\u00a0’‘“”„‚–—…€«»°·•§©®™±×")  # typographic signs any of these languages may use
+_MIN_FIT = 0.95  # share of non-ASCII characters a Latin decoding must explain with one alphabet
 _MAX_FOREIGN_SHARE = 0.5  # as many accented as plain letters: not Western text (Cyrillic in cp1251 ...)
 _SAMPLE = 65536  # bytes inspected for the UTF-16 NUL pattern (and characters for control codes)
 _DETECT_BYTES = 1 << 20  # bytes given to charset detection
@@ -116,17 +118,19 @@ def _mostly_utf8(data: bytes) -> str | None:
 
 
 def _legacy(data: bytes) -> str | None:
-    """cp1252 (cp1254 for Turkish) when it yields plausible Western European text, else the charset
-    detector's best guess."""
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _western(text[:_SAMPLE]):
-        found = set(text[:_SAMPLE])
-        if found & _TURKISH_IN_CP1252 and not found & _ICELANDIC:
-            return data.decode("cp1254")
-        return text
+    """The Latin code page whose accented letters are those of one language (Polish in ISO-8859-2,
+    Lithuanian in cp1257 ...), else the charset detector's best guess (Cyrillic, Greek, CJK ...)."""
+    best, best_fit = None, 0.0
+    for codec in _LATIN_CODECS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        fit = _latin_fit(text[:_SAMPLE])
+        if fit > best_fit:
+            best, best_fit = text, fit
+    if best is not None and best_fit >= _MIN_FIT:
+        return best
     matches = list(charset_normalizer.from_bytes(data[:_DETECT_BYTES]))
     if not matches:
         return None
@@ -136,11 +140,21 @@ def _legacy(data: bytes) -> str | None:
         return None
 
 
-def _western(sample: str) -> bool:
-    """Accented letters are a minority and all of them Latin-1 letters or typographic signs."""
-    foreign = [ch for ch in sample if ord(ch) > 127]
+def _latin_fit(sample: str) -> float:
+    """Share of the non-ASCII characters that are typographic signs or letters of the best-fitting
+    alphabet (a sign inside a word, "hovori»", is a misread letter); 0 when they outnumber half the
+    letters (not Latin-script text)."""
+    foreign = [(k, ch) for k, ch in enumerate(sample) if ord(ch) > 127]
     letters = sum(ch.isalpha() for ch in sample)
-    return all(ch in _WESTERN for ch in foreign) and len(foreign) <= _MAX_FOREIGN_SHARE * max(letters, 1)
+    if not foreign or len(foreign) > _MAX_FOREIGN_SHARE * max(letters, 1):
+        return 0.0 if foreign else 1.0
+    rest = [ch for k, ch in foreign if ch not in _SIGNS or _inside_word(sample, k)]
+    fits = max(sum(ch in alphabet for ch in rest) for alphabet in _ALPHABETS)
+    return (len(foreign) - len(rest) + fits) / len(foreign)
+
+
+def _inside_word(text: str, k: int) -> bool:
+    return 0 < k < len(text) - 1 and text[k - 1].isalpha() and text[k + 1].isalpha()
 
 
 def _looks_like_text(text: str) -> bool:

@@ -44,7 +44,8 @@ def test_files_and_directories_mixed(samples: Path, bad: Path) -> None:
         f"{bad / 'duplicates/second.jsonl'}: duplicate transcript id 'meeting-1' "
         f"(first read from {bad / 'duplicates/first.jsonl'}); skipped",
         f"{bad / 'duplicates/talk.txt'}: duplicate transcript id 'talk' "
-        f"(first read from {bad / 'duplicates/sub/talk.txt'}); skipped"]
+        f"(first read from {bad / 'duplicates/sub/talk.txt'}); skipped: its id is the file name without the "
+        "suffix; rename one file to index both"]
     assert result.transcripts[1].turns[0].text == "kept"
 
 
@@ -129,3 +130,15 @@ def test_walk_order_is_sorted_and_stable(tmp_path: Path) -> None:
 def test_uppercase_suffix(tmp_path: Path) -> None:
     (tmp_path / "TALK.TXT").write_text("A: loud\n", encoding="utf-8")
     assert [t.id for t in load_sources([tmp_path]).transcripts] == ["TALK"]
+
+
+def test_one_recording_in_three_formats(tmp_path: Path) -> None:
+    cue = "00:00:01.000 --> 00:00:02.000\nAlice: Hello.\n"
+    (tmp_path / "talk.srt").write_text("1\n" + cue.replace(".", ","), encoding="utf-8")
+    (tmp_path / "talk.vtt").write_text("WEBVTT\n\n" + cue, encoding="utf-8")
+    (tmp_path / "talk.txt").write_text("Alice: Hello.\n", encoding="utf-8")
+    result = load_sources([tmp_path])
+    assert [(t.id, t.path) for t in result.transcripts] == [("talk", str(tmp_path / "talk.srt"))]
+    assert [p.message for p in result.problems] == [
+        f"duplicate transcript id 'talk' (first read from {tmp_path / 'talk.srt'}); skipped: its id is the file "
+        "name without the suffix; rename one file to index both"] * 2

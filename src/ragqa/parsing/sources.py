@@ -26,6 +26,7 @@ _PARSERS: dict[str, Parser] = {
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_PARSERS)
 _NOT_TRANSCRIPTS = frozenset({"readme", "license", "licence", "changelog", "contributing"})  # skipped in walks
 _SUPPORTED = ", ".join(SUPPORTED_SUFFIXES)
+_NAMED_BY_FILE = (".txt", ".md", ".vtt", ".srt")  # formats whose transcript id is the file stem
 
 
 @dataclass
@@ -140,14 +141,17 @@ def _identity(path: Path) -> tuple[int, int]:
 
 def drop_duplicates(transcripts: list[Transcript], first_file: dict[str, str],
                      problems: list[SourceProblem]) -> list[Transcript]:
-    """Transcripts whose id is new; later ones with a known id become problems."""
+    """Transcripts whose id is new; later ones with a known id become problems (the same recording
+    exported as talk.srt and talk.vtt is indexed once, and the problem says how to keep both)."""
     kept = []
     for transcript in transcripts:
         path = transcript.path or ""
         if transcript.id in first_file:
+            named = Path(path).stem == transcript.id and Path(path).suffix.lower() in _NAMED_BY_FILE
+            hint = ": its id is the file name without the suffix; rename one file to index both" if named else ""
             problems.append(SourceProblem(
                 path, f"duplicate transcript id {transcript.id!r} (first read from {first_file[transcript.id]}); "
-                      "skipped"))
+                      f"skipped{hint}"))
             continue
         first_file[transcript.id] = path
         kept.append(transcript)

@@ -30,7 +30,7 @@ _VOICE_SPLIT = re.compile(r"(?=<v[\s.])")
 _ASS_ESCAPE = re.compile(r"\\[hNn]")  # ASS/SSA hard space and line breaks inside SRT text
 _IDENTIFIER = re.compile(r"^\s*(?:\d+|\S*\d\S*)\s*$")  # "12", "cue-3": a cue id, not spoken text
 MIN_LABELLED_SHARE = 0.1  # "Name:" prefixes are speakers when at least this share of cues carries a label
-_MIN_LABELLED_CUES = 2  # ... and at least this many
+_MIN_LABELLED_CUES = 2  # ... and at least this many (or every cue of a shorter file)
 
 Line = tuple[int, str]  # (1-based line number, text)
 
@@ -196,7 +196,7 @@ def _turns(cues: list[_Cue]) -> list[Turn]:
     per_cue = [(cue, _speaker_lines(cue.lines)) for cue in cues]
     spoken = [lines for _, lines in per_cue if lines]
     labelled = sum(any(line.speaker and not line.bracket for line in lines) for lines in spoken)
-    consistent = labelled >= max(_MIN_LABELLED_CUES, MIN_LABELLED_SHARE * len(spoken))
+    consistent = labelled >= max(min(_MIN_LABELLED_CUES, len(spoken)), MIN_LABELLED_SHARE * len(spoken))
     drafts: list[_Draft] = []
     for cue, lines in per_cue:
         for line in lines:

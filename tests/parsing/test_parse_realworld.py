@@ -89,7 +89,7 @@ def test_netflix_sdh_bracket_names_and_dialogue_colons() -> None:
         ("Alba", "En 1928, las mujeres éramos al"),  # the sentence runs on over three cues
         ("", "Objetos sin poder de opinión n"),  # "[risita]" is a sound, not a speaker
         ("Ángeles", "No, no, no, no puede..."),
-        ("", 'Esta tarde me lo ha dicho don '),  # "Digo:" is dialogue in a file without Name: labels
+        ("", "de la compañía de telefonía má"),  # "Digo:" is dialogue in a file without Name: labels
     ]
     assert 'Digo: "Le doy un abrazo al estirado".' in transcript.turns[3].text
     assert transcript.turns[0].start == 7.96 and transcript.turns[0].end == 16.44

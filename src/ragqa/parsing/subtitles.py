@@ -1,14 +1,14 @@
 """WebVTT (.vtt) and SubRip (.srt) subtitles: cues become speaker turns with start/end seconds.
 
-Speakers come from `<v Name>` voice tags, "Name:" or "[Name]" at the start of a cue line. The file
-is consistently labelled when at least two cues, and a tenth of them, carry a voice tag or "Name:";
-only then do "Name:" prefixes count (a film's dialogue has the odd `Digo: "..."`). "[Name]" counts
-when Name is a capitalised name, not a sound (`[Music]`, `[risas]`), as in Netflix SDH subtitles.
-A cue line without a label continues the previous speaker in a consistently labelled file, elsewhere
-only when the previous line ends mid-sentence; otherwise, and on a line that starts with a dialogue
-dash, it is narration "" (speaker unknown). Consecutive cues of one speaker merge into one turn
-(start of the first, end of the last). Cues with bad timings are reported with their line number and
-skipped; the rest is read.
+Speakers come from `<v Name>` voice tags, "Name:" or "[Name]" at the start of a cue line ("Name:"
+or "[Name]" alone on its line names the speaker of the lines below). The file is consistently labelled when a
+tenth of its cues carry a voice tag or "Name:"; only then do "Name:" prefixes count (a film's
+dialogue has the odd `Digo: "..."`). "[Name]" counts when Name is a capitalised name, not a sound
+(`[Music]`, `[risas]`), as in Netflix SDH subtitles. A cue line without a label continues the
+previous speaker in a consistently labelled file, elsewhere only when the previous line ends
+mid-sentence; otherwise, and on a line that starts with a dialogue dash, it is narration ""
+(speaker unknown). Consecutive cues of one speaker merge into one turn (start of the first, end of
+the last). Cues with bad timings are reported with their line number and skipped; the rest is read.
 """
 from __future__ import annotations
 
@@ -17,20 +17,20 @@ import re
 from dataclasses import dataclass, field
 
 from ragqa.errors import ParseError
-from ragqa.parsing.labels import match_bracket, match_label, timestamp_seconds
+from ragqa.parsing.labels import bracket_speaker, match_bracket, match_label, timestamp_seconds
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
 
 _ARROW = "-->"
 _TIMING_LINE = re.compile(r"-->|^\s*\d[\d:.,]*\s*-+>")  # also catches malformed arrows ("->")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+(?P<name>[^>]+?)\s*>")
+_BRACKET_LINE = re.compile(r"\s*\[(?P<name>[^\[\]\n]{1,40})\]\s*")  # "[Victoria]" alone: the speaker of the lines below
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # HTML-like tags, inline timestamps, ASS overrides {\an8}
-_DIALOGUE_DASH = re.compile(r"^\s*(?:>>|-)\s*")
+_DIALOGUE_DASH = re.compile(r"^\s*(?:>>|-(?!-))\s*")  # "- Hi." or ">> Hi.", not a "---" separator
 _VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
 _VOICE_SPLIT = re.compile(r"(?=<v[\s.])")
 _ASS_ESCAPE = re.compile(r"\\[hNn]")  # ASS/SSA hard space and line breaks inside SRT text
 _IDENTIFIER = re.compile(r"^\s*(?:\d+|\S*\d\S*)\s*$")  # "12", "cue-3": a cue id, not spoken text
 MIN_LABELLED_SHARE = 0.1  # "Name:" prefixes are speakers when at least this share of cues carries a label
-_MIN_LABELLED_CUES = 2  # ... and at least this many (or every cue of a shorter file)
 
 Line = tuple[int, str]  # (1-based line number, text)
 
@@ -166,10 +166,13 @@ def _speaker_lines(lines: list[str]) -> list[_Line]:
         if speaker is None:
             label = match_label(line)
             found = label or match_bracket(line)
+            alone = _BRACKET_LINE.fullmatch(line)
             if found:
                 speaker, line, colon, bracket = found.speaker, line[found.end:], label is not None, label is None
+            elif alone and bracket_speaker(alone.group("name")):
+                speaker, line, bracket = alone.group("name").strip(), "", True
         line = " ".join(line.split())
-        if line:
+        if line or colon or bracket:  # "MAN:" alone on its line names the speaker of the lines below it
             out.append(_Line(speaker, line, whole, colon, bracket, dash is not None))
     return out
 
@@ -196,16 +199,23 @@ def _turns(cues: list[_Cue]) -> list[Turn]:
     per_cue = [(cue, _speaker_lines(cue.lines)) for cue in cues]
     spoken = [lines for _, lines in per_cue if lines]
     labelled = sum(any(line.speaker and not line.bracket for line in lines) for lines in spoken)
-    consistent = labelled >= max(min(_MIN_LABELLED_CUES, len(spoken)), MIN_LABELLED_SHARE * len(spoken))
+    consistent = labelled >= MIN_LABELLED_SHARE * len(spoken)
     drafts: list[_Draft] = []
+    pending: str | None = None  # named by a label alone on its line
     for cue, lines in per_cue:
         for line in lines:
             speaker, text = line.speaker, line.text
             if line.colon and not consistent:
                 speaker, text = None, line.whole
-            if speaker is None:
+            if not text:
+                pending = speaker
+                continue
+            if speaker is None and pending:
+                speaker = pending
+            elif speaker is None:
                 follows = bool(drafts) and not line.dashed and (consistent or not _ends_sentence(drafts[-1]))
                 speaker = drafts[-1].speaker if follows else NARRATION
+            pending = None
             if drafts and _continues(drafts[-1], speaker):
                 drafts[-1].parts.append(text)
                 drafts[-1].end = cue.end

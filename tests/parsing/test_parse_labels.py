@@ -88,3 +88,20 @@ def test_match_bracket(line: str, speaker: str | None) -> None:
 ])
 def test_match_header(line: str, expected: Label | None) -> None:
     assert match_header(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("10:02:33 From Alice Moreno to Everyone: Hi all", Label("Alice Moreno", 40, 36153.0)),
+    ("10:02:40 From Bob Tan : hello", Label("Bob Tan", 24, 36160.0)),
+])
+def test_zoom_chat_from_lines(line: str, expected: Label) -> None:
+    assert match_label(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Lex Fridman (00:00:00) The following is a conversation", Label("Lex Fridman", 23, 0.0)),
+    ("**Alice Moreno** [01:02]", Label("Alice Moreno", 24, 62.0)),
+    ("Chapter 3 was long (ok) fine", None),
+])
+def test_name_with_a_bracketed_time(line: str, expected: Label | None) -> None:
+    assert match_header(line) == expected

@@ -178,3 +178,22 @@ BALTIC_AND_CENTRAL = [  # (code page, sentence): letters that cp1252 would also 
 def test_baltic_and_central_european_code_pages(codec: str, sentence: str) -> None:
     text = ("A: " + sentence + "\n") * 3
     assert decode_bytes(text.encode(codec), "sample.txt") == text
+
+
+def test_tv_script_stage_directions_are_narration() -> None:
+    assert [(s, t) for s, t, _ in _plain("tv_script.txt")] == [
+        ("", "[Scene: Central Perk, the gang is all there.]"), ("Monica", "There is nothing to tell!"),
+        ("Joey", "Come on, you are going out with the guy!"), ("", "(They all stare at her.)"),
+        ("Chandler", "All right, Joey, be nice.")]
+
+
+def test_zoom_chat_from_to_lines() -> None:
+    assert _plain("zoom_chat_from.txt") == [("Alice Moreno", "Can everyone see my screen?", 36153.0),
+                                            ("Bob Tan", "Yes, it is visible.", 36160.0),
+                                            ("Alice Moreno", "Thanks!", 36185.0)]
+
+
+def test_names_with_a_bracketed_time_and_no_colon() -> None:
+    assert _plain("timed_names.txt") == [
+        ("Alice Moreno", "Welcome to the show. Today we talk about bridges.", 0.0),
+        ("Bob Tan", "Thanks for having me.", 12.0), ("Alice Moreno", "Let us start with the oldest one.", 90.0)]

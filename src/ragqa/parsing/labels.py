@@ -2,8 +2,8 @@
 
 "Name: text", "[00:01:02] Name: text", "00:01:02<TAB>Name:<TAB>text" (Zoom chat), "Name (00:01:02): text",
 "Name (retranslated): text", "**Name:** text", "**Name:** \\[04:30\\] text" (escaped Markdown time),
-"Phoebe, Ross, and Joey: text" (a group); "[Name] text" and header lines "[Name] 00:01:02" / "Name  0:03"
-with the speech on the lines below.
+"Phoebe, Ross, and Joey: text" (a group), "10:02:33 From Alice to Everyone: text" (Zoom chat); "[Name] text",
+"Name (00:01:02) text", and header lines "[Name] 00:01:02" / "Name  0:03" with the speech on the lines below.
 """
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ _BRACKET = re.compile(r"[ \t]*\[(?P<name>[^\[\]\n]{1,40})\][ \t]*(?=\S)")  # "[A
 _HEADER = re.compile(  # a line holding only a name and a time: the speech follows on the next lines
     rf"[ \t]*(?:\[(?P<bracketed>[^\[\]\n]{{1,40}})\][ \t]+|(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)"
     rf"(?:[ \t]{{2,}}|\t))\[?(?P<time>{_TIME})\]?[ \t]*$")  # a bare name is followed by 2 spaces or a tab
+_TIMED_NAME = re.compile(  # "Lex Fridman (00:00:00) text", "Alice [01:02]": a name and a bracketed time, no colon
+    rf"[ \t]*(?:\*\*)?(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)(?:\*\*)?[ \t]+[\[(](?P<time>{_TIME})[\])][ \t]*")
+_ZOOM_FROM = re.compile(  # Zoom chat: "10:02:33 From Alice Smith to Everyone: text", "... From Alice Smith : text"
+    rf"[ \t]*(?P<time>{_TIME})[ \t]+From[ \t]+(?P<name>[^:\n]{{1,80}}?)(?:[ \t]+to[ \t]+[^:\n]{{1,60}}?)?[ \t]*:[ \t]*")
 _DIARIZED = re.compile(r"SPEAKER_\d+")
 _GROUP_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 # Sound and action descriptions written in brackets, capitalised in some languages ("[Music] ...").
@@ -47,7 +51,11 @@ class Label:
 
 def match_label(text: str, pos: int = 0, endpos: int | None = None) -> Label | None:
     """The speaker label at text[pos:endpos] (one line), or None when the line does not start with one."""
-    match = _LABEL.match(text, pos, len(text) if endpos is None else endpos)
+    endpos = len(text) if endpos is None else endpos
+    zoom = _ZOOM_FROM.match(text, pos, endpos)
+    if zoom and plausible_speaker(name := " ".join(zoom.group("name").split())):
+        return Label(name, zoom.end(), timestamp_seconds(zoom.group("time")))
+    match = _LABEL.match(text, pos, endpos)
     if not match:
         return None
     name = " ".join(match.group("name").split())
@@ -66,10 +74,15 @@ def match_bracket(text: str, pos: int = 0, endpos: int | None = None) -> Label |
 
 
 def match_header(text: str, pos: int = 0, endpos: int | None = None) -> Label | None:
-    """A line of only "[Name] 00:01:02" or "Name  0:03" at text[pos:endpos] (the speech is below it), or None."""
-    match = _HEADER.match(text, pos, len(text) if endpos is None else endpos)
+    """A name with a time and no colon at text[pos:endpos]: a line of only "[Name] 00:01:02" or "Name  0:03"
+    (the speech is below it), or "Name (00:01:02) text"; else None."""
+    endpos = len(text) if endpos is None else endpos
+    match = _HEADER.match(text, pos, endpos)
     if not match:
-        return None
+        timed = _TIMED_NAME.match(text, pos, endpos)
+        name = " ".join(timed.group("name").split()) if timed else ""
+        return Label(name, timed.end(), timestamp_seconds(timed.group("time"))) if timed and plausible_speaker(name) \
+            else None
     bracketed = match.group("bracketed")
     name = " ".join((bracketed or match.group("name")).split())
     if not (bracket_speaker(name) if bracketed else plausible_speaker(name)):

@@ -1,14 +1,15 @@
 """Plain-text transcripts (.txt, .md): "Name: text" paragraphs, a dateline, a source line.
 
 A turn starts where a paragraph (or, inside a paragraph that starts with a label, a line) begins
-with a speaker label (see labels.py: "Name:", "[Name]", a "[Name] 00:01:02" header line); unlabelled
-paragraphs continue the current turn. Unlabelled text before the first label is narration, one turn
-per paragraph. A name in capitals alone on its line ("MONICA", "JOEY (V.O.)") is a screenplay speaker
-when the file has at least three such lines and one name comes twice; a scene heading ("INT. ...")
-there is narration. Not speakers: an all-capitals phrase of several words used once ("MORE
-IMPORTANTLY:"), and section markers ("**Break:**"): the text after a marker is narration.
-`char_start:char_end` of each turn is the span of its text in the decoded source (paragraph breaks
-inside it as written; `text` joins them with "\\n\\n").
+with a speaker label (see labels.py: "Name:", "[Name]", "Name (00:01:02)", a "[Name] 00:01:02" header
+line); unlabelled paragraphs continue the current turn. Unlabelled text before the first label is
+narration, one turn per paragraph; so is a paragraph wholly in brackets ("[Scene: ...]", "(They all
+stare)") and what follows it up to the next label. A name in capitals alone on its line ("MONICA",
+"JOEY (V.O.)") is a screenplay speaker when the file has at least three such lines and one name comes
+twice; a scene heading ("INT. ...") there is narration. Not speakers: an all-capitals phrase of
+several words used once ("MORE IMPORTANTLY:"), and section markers ("**Break:**"): the text after a
+marker is narration. `char_start:char_end` of each turn is the span of its text in the decoded source
+(paragraph breaks inside it as written; `text` joins them with "\\n\\n").
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ _HEADING = re.compile(r"#{1,6}[ \t]+(?P<title>[^\n]+?)[ \t#]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _SCREENPLAY_NAME = re.compile(r"[ \t]*(?P<name>[^\W\d_a-z][^\W_a-z]*(?:[ .'-]+[^\W_a-z]+){0,2})"
                               r"[ \t]*(?:\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D|CONT|OFF)\))?[ \t]*")
+_DIRECTION = re.compile(r"\[[^\[\]]*\]|\([^()]*\)")  # "[Scene: Central Perk.]", "(They all stare.)"
 _SCENE = re.compile(r"(?:INT|EXT|CUT|FADE|DISSOLVE|THE END)\b")
 _MIN_SCREENPLAY_NAMES = 3
 # Section markers of podcast and show transcripts, written like labels.
@@ -113,7 +115,7 @@ def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
     label = _label(text, start, line_end, screenplay)
     if label is None:
         scene = screenplay and _SCENE.match(text, start)  # "INT. CENTRAL PERK - DAY" is narration
-        return [_Segment(NARRATION if scene else None, block)]
+        return [_Segment(NARRATION if scene or _DIRECTION.fullmatch(text, start, end) else None, block)]
     segments: list[_Segment] = []
     current = _Segment(label.speaker, (label.end, end), label.start, start)
     while line_end < end:

@@ -10,6 +10,7 @@ from ..retrieval import Filters
 from ..settings import Settings
 from ..store.manifest import Manifest
 from ..types import Hit, Turn
+from .summaries import SummaryStore
 
 
 class IndexBackend(Protocol):
@@ -17,6 +18,7 @@ class IndexBackend(Protocol):
     replaces it in one atomic step (a crash mid-way leaves the previous generation)."""
 
     location: str  # where the index lives, for messages (a folder, or a database URL without password)
+    summaries: SummaryStore  # stored summaries; `commit` drops those of the transcripts it replaces or removes
 
     @property
     def manifest(self) -> Manifest:

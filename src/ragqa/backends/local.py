@@ -20,6 +20,7 @@ from ..store.lock import write_lock
 from ..store.manifest import MANIFEST_NAME, Manifest, RecordCache
 from ..store.segment import check_segment, read_turns, remove_unreferenced, write_segment
 from ..types import Hit, Turn
+from .summaries import FolderSummaries, replaced_or_removed
 
 _READ_ATTEMPTS = 5  # reads of an index that other processes keep committing to
 
@@ -30,6 +31,7 @@ class LocalBackend:
     def __init__(self, path: Path, snapshot: Snapshot | None = None) -> None:
         self.path = path
         self.location = str(path)
+        self.summaries = FolderSummaries(path)
         self._snapshot = snapshot
 
     @classmethod
@@ -126,6 +128,7 @@ class LocalBackend:
         manifest = next_manifest(plan, settings, embedder, records, new_segments)
         with _unchanged_on_failure(self.path, committed):
             manifest.save(self.path)
+        self.summaries.drop(replaced_or_removed(plan))
         _tidy(self.path, manifest)
         self._snapshot = Snapshot.load(self.path, manifest, previous=self._snapshot)
 

@@ -22,6 +22,7 @@ from .pg import search as pg_search
 from .pg.connection import (connect, is_read_only, mask_url, open_pool, read_only_error, translated,
                             vector_version)
 from .pg.schema import q, read_generation, read_manifest, read_meta, table_exists, upgrade
+from .pg.summaries import PostgresSummaries
 from .pg.write import commit as write_commit
 
 MIN_PGVECTOR = (0, 8)  # iterative index scans (filtered searches that keep k results)
@@ -38,6 +39,7 @@ class PostgresBackend:
         self.location = f"{mask_url(url)} (schema {pg.namespace})"
         self._pool = open_pool(url)
         weakref.finalize(self, self._pool.close)
+        self.summaries = PostgresSummaries(self._pool, pg.namespace, self.location, read_only)
         self._manifest: Manifest | None = None
         self._configs: list[str] = []
         self._ranker_encoder: str | None = None

@@ -10,6 +10,7 @@ read back from them.
     chunks       position (source order), chunk fields, filter keys, vector(dim) with an HNSW index
                  (inner product), tsvector (built in the chunk's language) with a GIN index, and the
                  passage ranker's encoder vector (`ranker_vector`; NULL for chunks not in its language)
+    summaries    stored summaries (key, transcript, JSON answer; see `pg.summaries`)
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ def q(namespace: str, template: str) -> sql.Composed:
     return sql.SQL(template).format(ns=sql.Identifier(namespace))
 
 
+SUMMARIES_DDL = ("CREATE TABLE IF NOT EXISTS {ns}.summaries (key text PRIMARY KEY, transcript_id text NOT NULL, "
+                 "value jsonb NOT NULL)")
 _BASE_DDL = """
 CREATE SCHEMA IF NOT EXISTS {ns};
 CREATE TABLE IF NOT EXISTS {ns}.meta (
@@ -63,7 +66,7 @@ CREATE TABLE IF NOT EXISTS {ns}.turns (
     transcript_id text NOT NULL, idx int NOT NULL, speaker text NOT NULL, text text NOT NULL,
     start float8, "end" float8, char_start int, char_end int,
     PRIMARY KEY (transcript_id, idx));
-"""
+""" + SUMMARIES_DDL + ";\nCREATE INDEX IF NOT EXISTS summaries_transcript ON {ns}.summaries (transcript_id);\n"
 
 _CHUNKS_DDL = """
 CREATE TABLE {ns}.chunks (

@@ -17,6 +17,7 @@ from ...lexical import strip_markup
 from ...settings import PostgresSettings, Settings
 from ...store.manifest import Manifest
 from ...types import Transcript
+from ..summaries import replaced_or_removed
 from .schema import (SCHEMA_VERSION, SEGMENT, chunks_dim, count_transcript_terms, create_base_tables,
                      create_chunks_table, create_vector_index, drop_vector_index, q, ts_config)
 
@@ -90,13 +91,14 @@ def commit(conn: psycopg.Connection, pg: PostgresSettings, plan: ChangePlan, bat
             create_chunks_table(conn, ns, dim)
             conn.execute(q(ns, "TRUNCATE {ns}.turns, {ns}.transcripts, {ns}.transcript_terms"))
             n_chunks = 0
-        gone = sorted(set(plan.removed) | {t.id for t in plan.incoming})
+        gone = replaced_or_removed(plan)
         if gone:
             deleted = conn.execute(q(ns, "DELETE FROM {ns}.chunks WHERE transcript_id = ANY(%s)"), (gone,)).rowcount
             n_chunks -= deleted
             conn.execute(q(ns, "DELETE FROM {ns}.turns WHERE transcript_id = ANY(%s)"), (gone,))
             conn.execute(q(ns, "DELETE FROM {ns}.transcripts WHERE id = ANY(%s)"), (gone,))
             conn.execute(q(ns, "DELETE FROM {ns}.transcript_terms WHERE transcript_id = ANY(%s)"), (gone,))
+            conn.execute(q(ns, "DELETE FROM {ns}.summaries WHERE transcript_id = ANY(%s)"), (gone,))
         added = len(batch.chunks) if batch is not None else 0
         bulk = added >= BULK_MIN and added > n_chunks
         if bulk:  # building the graph once over all rows is much faster than inserting into it row by row

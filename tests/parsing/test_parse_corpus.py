@@ -1,5 +1,6 @@
 """Real files written by others (tests/data/realworld/corpus/README.md): each is read with the speakers a
-reader sees, and with the cue text a reference parser (webvtt-py for WebVTT, srt for SubRip) reads."""
+reader sees, and with the cue text a reference parser reads (webvtt-py for WebVTT and SubViewer, srt for
+SubRip, pysubs2 for TTML/DFXP and SAMI, which ragqa reads with pysubs2 too)."""
 from __future__ import annotations
 
 import html
@@ -7,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import pysubs2
 import pytest
 import srt
 import webvtt
@@ -23,8 +25,13 @@ _SOURCE_LINE = re.compile(r"^\(?(?:Fonte|Source):.*$")
 
 def reference_lines(path: Path) -> list[str]:
     """The text lines of a file as a reference reader gives them."""
-    if path.suffix == ".vtt":
-        return [line for caption in webvtt.read(str(path)).captions for line in caption.text.split("\n")]
+    if path.suffix in (".vtt", ".sbv"):
+        captions = (webvtt.read if path.suffix == ".vtt" else webvtt.from_sbv)(str(path)).captions
+        return [line for caption in captions for line in caption.text.split("\n")]
+    if path.suffix in (".ttml", ".dfxp", ".sami", ".smi", ".ass"):
+        kind = {".dfxp": "ttml", ".smi": "sami"}.get(path.suffix, path.suffix[1:])
+        events = pysubs2.SSAFile.from_string(read_text(path), format_=kind).events
+        return [line for event in events if event.is_text for line in event.plaintext.split("\n")]
     if path.suffix == ".srt":
         return [line for cue in srt.parse(read_text(path)) for line in _TAG.sub("", cue.content).split("\n")]
     if path.suffix == ".json":
@@ -67,7 +74,8 @@ def read_right(name: str) -> tuple[bool, str]:
 
 def test_corpus_is_large_and_varied() -> None:
     assert len(EXPECTED) >= 40
-    assert {Path(name).suffix for name in EXPECTED} >= {".vtt", ".srt", ".txt", ".json", ".jsonl"}
+    assert {Path(name).suffix for name in EXPECTED} >= {".vtt", ".srt", ".sbv", ".ttml", ".dfxp", ".sami", ".txt",
+                                                        ".json", ".jsonl"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

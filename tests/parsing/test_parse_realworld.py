@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from ragqa.parsing import parse_file
 from ragqa.parsing.encoding import decode_bytes
 from ragqa.parsing.jsonturns import parse_json
 from ragqa.parsing.plaintext import parse_plaintext
@@ -197,3 +198,20 @@ def test_names_with_a_bracketed_time_and_no_colon() -> None:
     assert _plain("timed_names.txt") == [
         ("Alice Moreno", "Welcome to the show. Today we talk about bridges.", 0.0),
         ("Bob Tan", "Thanks for having me.", 12.0), ("Alice Moreno", "Let us start with the oldest one.", 90.0)]
+
+
+def test_substation_alpha_name_field_is_the_speaker() -> None:
+    (transcript,), problems = parse_file(DATA / "named_events.ass")
+    assert problems == []
+    assert [(t.speaker, t.text, t.start, t.end) for t in transcript.turns] == [
+        ("Alice", "Where were you? I waited for an hour.", 1.0, 3.5),
+        ("Bob", "The train was late. Sorry.", 3.6, 6.0)]  # comment and drawing events skipped
+
+
+def test_unreadable_ttml_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ttml"
+    path.write_text('<tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
+                    '<p begin="00:00:09:20" end="00:00:12:07">ABC</p></div></body></tt>', encoding="utf-8")
+    transcripts, problems = parse_file(path)
+    assert transcripts == []
+    assert [p.message for p in problems] == ["cannot read TTML subtitles: Unsupported time expression: 00:00:09:20"]

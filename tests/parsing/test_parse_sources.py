@@ -6,11 +6,14 @@ from pathlib import Path
 
 from ragqa.parsing import SUPPORTED_SUFFIXES, load_sources, parse_file
 
+SUPPORTED = ".txt, .md, .json, .jsonl, .vtt, .srt, .sbv, .ass, .ssa, .ttml, .dfxp, .smi, .sami"
+
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
 def test_supported_suffixes() -> None:
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".json", ".jsonl", ".vtt", ".srt"}
+    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".json", ".jsonl", ".vtt", ".srt", ".sbv", ".ass", ".ssa",
+                                       ".ttml", ".dfxp", ".smi", ".sami"}
 
 
 def test_samples_directory(samples: Path) -> None:
@@ -61,7 +64,8 @@ def test_missing_path_and_unsupported_file(tmp_path: Path, bad: Path) -> None:
     assert [t.id for t in result.transcripts] == [".hidden"]  # named explicitly: parsed
     assert [(p.path, p.message) for p in result.problems] == [
         (str(tmp_path / "nope.txt"), "no such file or directory"),
-        (str(bad / "slides.pdf"), "unsupported file type '.pdf'; supported: .txt, .md, .json, .jsonl, .vtt, .srt")]
+        (str(bad / "slides.pdf"), "unsupported file type '.pdf'; supported: "
+         ".txt, .md, .json, .jsonl, .vtt, .srt, .sbv, .ass, .ssa, .ttml, .dfxp, .smi, .sami")]
 
 
 def test_walk_skips_hidden_unsupported_and_readme_files(bad: Path) -> None:
@@ -79,8 +83,8 @@ def test_empty_directory_and_directory_without_transcripts(tmp_path: Path) -> No
     result = load_sources([tmp_path / "empty", tmp_path / "other"])
     assert result.transcripts == []
     assert [(Path(p.path).name, p.message) for p in result.problems] == [
-        ("empty", "no transcript files (.txt, .md, .json, .jsonl, .vtt, .srt) in this directory"),
-        ("other", "no transcript files (.txt, .md, .json, .jsonl, .vtt, .srt) in this directory")]
+        ("empty", f"no transcript files ({SUPPORTED}) in this directory"),
+        ("other", f"no transcript files ({SUPPORTED}) in this directory")]
 
 
 def test_directory_symlink_loop(tmp_path: Path) -> None:

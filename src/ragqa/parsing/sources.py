@@ -10,7 +10,7 @@ from ragqa.errors import ParseError
 from ragqa.parsing.encoding import read_text
 from ragqa.parsing.jsonturns import parse_json, parse_jsonl
 from ragqa.parsing.plaintext import parse_plaintext
-from ragqa.parsing.subtitles import parse_srt, parse_vtt
+from ragqa.parsing.subtitles import parse_pysubs2, parse_sbv, parse_srt, parse_vtt
 from ragqa.types import SourceProblem, Transcript
 
 Parser = Callable[[str, str, str], tuple[list[Transcript], list[SourceProblem]]]
@@ -22,11 +22,18 @@ _PARSERS: dict[str, Parser] = {
     ".jsonl": parse_jsonl,
     ".vtt": parse_vtt,
     ".srt": parse_srt,
+    ".sbv": parse_sbv,
+    ".ass": parse_pysubs2,
+    ".ssa": parse_pysubs2,
+    ".ttml": parse_pysubs2,
+    ".dfxp": parse_pysubs2,
+    ".smi": parse_pysubs2,
+    ".sami": parse_pysubs2,
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_PARSERS)
 _NOT_TRANSCRIPTS = frozenset({"readme", "license", "licence", "changelog", "contributing"})  # skipped in walks
 _SUPPORTED = ", ".join(SUPPORTED_SUFFIXES)
-_NAMED_BY_FILE = (".txt", ".md", ".vtt", ".srt")  # formats whose transcript id is the file stem
+_NAMED_BY_FILE = frozenset(_PARSERS) - {".json", ".jsonl"}  # formats whose transcript id is the file stem
 
 
 @dataclass

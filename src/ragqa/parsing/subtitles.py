@@ -1,4 +1,6 @@
-"""WebVTT (.vtt) and SubRip (.srt) subtitles: cues become speaker turns with start/end seconds.
+"""Subtitles: WebVTT (.vtt), SubRip (.srt), YouTube SubViewer (.sbv), and, read by pysubs2, SubStation
+Alpha (.ass/.ssa, an event's Name field is its speaker), TTML/DFXP and SAMI. Cues become speaker turns
+with start/end seconds.
 
 Speakers come from `<v Name>` voice tags, "Name:" or "[Name]" at the start of a cue line ("Name:"
 or "[Name]" alone on its line names the speaker of the lines below). The file is consistently labelled when a
@@ -14,7 +16,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pysubs2
 
 from ragqa.errors import ParseError
 from ragqa.parsing.labels import bracket_speaker, match_bracket, match_label, timestamp_seconds
@@ -27,6 +33,8 @@ _BRACKET_LINE = re.compile(r"\s*\[(?P<name>[^\[\]\n]{1,40})\]\s*")  # "[Victoria
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # HTML-like tags, inline timestamps, ASS overrides {\an8}
 _DIALOGUE_DASH = re.compile(r"^\s*(?:>>|-(?!-))\s*")  # "- Hi." or ">> Hi.", not a "---" separator
 _VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+_SBV_TIMING = re.compile(r"^[ \t]*(\d+:\d{2}:\d{2}\.\d{3}),(\d+:\d{2}:\d{2}\.\d{3})[ \t]*$", re.MULTILINE)
+_PYSUBS2_FORMATS = {".ass": "ass", ".ssa": "ssa", ".ttml": "ttml", ".dfxp": "ttml", ".smi": "sami", ".sami": "sami"}
 _VOICE_SPLIT = re.compile(r"(?=<v[\s.])")
 _ASS_ESCAPE = re.compile(r"\\[hNn]")  # ASS/SSA hard space and line breaks inside SRT text
 _IDENTIFIER = re.compile(r"^\s*(?:\d+|\S*\d\S*)\s*$")  # "12", "cue-3": a cue id, not spoken text
@@ -40,6 +48,7 @@ class _Cue:
     start: float
     end: float
     lines: list[str] = field(default_factory=list)
+    voice: str | None = None  # the speaker of every line without a label of its own (SubStation's Name)
 
 
 @dataclass
@@ -64,12 +73,33 @@ def parse_vtt(text: str, path: str, stem: str) -> tuple[list[Transcript], list[S
         problems.append(SourceProblem(path, "missing 'WEBVTT' header line; read the cues anyway", 1))
     blocks = [b for b in blocks if b[0][1].split(maxsplit=1)[0] not in _VTT_BLOCKS
               or any(_TIMING_LINE.search(line) for _, line in b)]  # "NOTE x" right above a timing line is a cue id
-    return _transcript(blocks, path, stem, problems)
+    return _transcript(_cues(blocks, path, problems), path, stem, problems)
 
 
 def parse_srt(text: str, path: str, stem: str) -> tuple[list[Transcript], list[SourceProblem]]:
     """Parse a SubRip file (index numbers optional)."""
-    return _transcript(_blocks(text), path, stem, [])
+    problems: list[SourceProblem] = []
+    return _transcript(_cues(_blocks(text), path, problems), path, stem, problems)
+
+
+def parse_sbv(text: str, path: str, stem: str) -> tuple[list[Transcript], list[SourceProblem]]:
+    """Parse a YouTube SubViewer file ("0:00:00.378,0:00:11.378" timing lines, otherwise like SRT)."""
+    problems: list[SourceProblem] = []
+    return _transcript(_cues(_blocks(_SBV_TIMING.sub(r"\1 --> \2", text)), path, problems), path, stem, problems)
+
+
+def parse_pysubs2(text: str, path: str, stem: str) -> tuple[list[Transcript], list[SourceProblem]]:
+    """Parse .ass/.ssa, .ttml/.dfxp or .smi/.sami subtitles with pysubs2 (drawings and comments skipped)."""
+    kind = _PYSUBS2_FORMATS[Path(path).suffix.lower()]
+    try:
+        subs = pysubs2.SSAFile.from_string(text, format_=kind)
+    except (pysubs2.exceptions.Pysubs2Error, ET.ParseError, ValueError, KeyError, IndexError,
+            NotImplementedError) as exc:
+        raise ParseError(path, f"cannot read {kind.upper()} subtitles: {exc}") from None
+    cues = [_Cue(event.start / 1000, event.end / 1000, html.escape(event.plaintext, quote=False).split("\n"),
+                 event.name.strip() or None)  # escaped: "<LAUGHING>" in the plain text is not a tag
+            for event in subs.events if event.is_text and event.end >= event.start]
+    return _transcript(cues, path, stem, [])
 
 
 def _blocks(text: str) -> list[list[Line]]:
@@ -87,9 +117,8 @@ def _blocks(text: str) -> list[list[Line]]:
     return blocks
 
 
-def _transcript(blocks: list[list[Line]], path: str, stem: str,
+def _transcript(cues: list[_Cue], path: str, stem: str,
                 problems: list[SourceProblem]) -> tuple[list[Transcript], list[SourceProblem]]:
-    cues = _cues(blocks, path, problems)
     turns = _turns(cues)
     if not turns:
         detail = "; ".join(str(p) for p in problems[:3])
@@ -196,7 +225,8 @@ def _ends_sentence(draft: _Draft) -> bool:
 
 
 def _turns(cues: list[_Cue]) -> list[Turn]:
-    per_cue = [(cue, _speaker_lines(cue.lines)) for cue in cues]
+    per_cue = [(cue, [replace(line, speaker=line.speaker or cue.voice) for line in _speaker_lines(cue.lines)])
+               for cue in cues]
     spoken = [lines for _, lines in per_cue if lines]
     labelled = sum(any(line.speaker and not line.bracket for line in lines) for lines in spoken)
     consistent = labelled >= MIN_LABELLED_SHARE * len(spoken)

@@ -105,3 +105,12 @@ def test_zoom_chat_from_lines(line: str, expected: Label) -> None:
 ])
 def test_name_with_a_bracketed_time(line: str, expected: Label | None) -> None:
     assert match_header(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("[00:00.000 --> 00:03.500] SPEAKER_00: Hello", Label("SPEAKER_00", 37, 0.0)),
+    ("[00:01:02.000 --> 00:01:04.000]  Bob Tan: Hi", Label("Bob Tan", 41, 62.0)),
+    ("01:23 Alice Moreno: Welcome", Label("Alice Moreno", 19, 83.0)),
+])
+def test_labels_after_whisper_time_ranges_and_short_times(line: str, expected: Label) -> None:
+    assert match_label(line) == expected

@@ -1,6 +1,7 @@
 """Speaker labels at the start of a line.
 
-"Name: text", "[00:01:02] Name: text", "00:01:02<TAB>Name:<TAB>text" (Zoom chat), "Name (00:01:02): text",
+"Name: text", "[00:01:02] Name: text", "[00:00.000 --> 00:03.500] SPEAKER_00: text" (whisper with a
+diarization label), "00:01:02<TAB>Name:<TAB>text" (Zoom chat), "Name (00:01:02): text",
 "Name (retranslated): text", "**Name:** text", "**Name:** \\[04:30\\] text" (escaped Markdown time),
 "Phoebe, Ross, and Joey: text" (a group), "10:02:33 From Alice to Everyone: text" (Zoom chat); "[Name] text",
 "Name (00:01:02) text", and header lines "[Name] 00:01:02" / "Name  0:03" with the speech on the lines below.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 _TIME = r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
 _LABEL = re.compile(
-    rf"[ \t]*(?:\[(?P<t1>{_TIME})\][ \t]*|(?P<t0>\d{{1,2}}:\d{{2}}:\d{{2}})[ \t]+)?"  # [00:01:02] or 00:01:02 first
+    rf"[ \t]*(?:\[(?P<t1>{_TIME})(?:[ \t]*-->[ \t]*{_TIME})?\][ \t]*|(?P<t0>{_TIME})[ \t]+)?"  # [00:01:02] or 00:01:02 first
     r"(?:\*\*)?(?P<ob>\[)?(?P<name>[^\W\d_][^:\n\[\]()*]{0,79}?)(?(ob)\])[ \t]*"  # name, **bold** or [bracketed]
     rf"(?:[\[(](?P<t2>{_TIME})[\])][ \t]*|\([^()\n:]{{1,40}}\)[ \t]*)?"  # (00:01:02) or (retranslated)
     r"(?:\*\*)?:(?:\*\*)?(?=\s|$)"

@@ -40,3 +40,16 @@ def test_missing_template_is_named(tmp_path):
     (tmp_path / "system.txt").write_text("system", encoding="utf-8")
     with pytest.raises(RagqaError, match="qa_with_citations.txt"):
         load_prompts(tmp_path)
+
+
+def test_fixed_instructions_come_before_anything_that_varies():
+    """llama.cpp reuses the longest common prompt prefix: two questions in other languages over other
+    passages must share the whole system message, and the user message starts with the passages."""
+    prompts = load_prompts()
+    assert "{" not in prompts.system
+    assert prompts.qa.startswith("Passages:\n{passages}")
+    assert prompts.qa.index("{question}") < prompts.qa.index("{language}")
+    template = prompts.chat_template()
+    first = template.format_messages(passages="[1] A: uno.", question="Quando?", language="Italian", no_answer="N")
+    second = template.format_messages(passages="[1] B: два.", question="Когда?", language="Russian", no_answer="N")
+    assert first[0].content == second[0].content == prompts.system

@@ -1,9 +1,13 @@
 """The cited-answer engine: retrieve (llama-index retriever over ragqa search, speaker boost),
-fit the passages into the model's context (node postprocessor), one LLM call (response
-synthesizer with our prompt files), then check every citation and number against the passages.
+fit the passages into the model's context (node postprocessor), grow them into the stretches of
+talk around them (`context`), one LLM call (response synthesizer with our prompt files), then check
+every citation and number against the passages. A refusal or an answer that adds nothing to the
+question is asked again on the best passages alone, then answered from them extractively when they
+clearly hold it (`fallback`).
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections.abc import Sequence
@@ -12,22 +16,25 @@ from typing import Any
 from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
+from ..lexical import strip_markup
 from ..llm import make_llm
 from ..settings import Settings
 from ..types import Answer, Hit
 from .citations import CheckedAnswer, make_citations, verify
-from .extractive import extractive_answer
+from .context import Neighbours, Passage, TurnsFn, expand, question_reach
+from .extractive import confident_extract, extractive_answer
 from .language import language_name, question_language
 from .postprocessors import ContextBudget, estimate_tokens
 from .prompts import NO_ANSWER, PromptTemplates, load_prompts
-from .retriever import SearchFn, TranscriptRetriever, node_to_hit
+from .retriever import SearchFn, TranscriptRetriever, hit_to_node, node_to_hit
 from .speakers import detect_speakers
 from .stream import AnswerStream
-from .support import NO_NAMES, EmbedFn, Similarity, SpeakerNames
+from .support import NO_NAMES, EmbedFn, Similarity, SpeakerNames, says_nothing_new
 from .synthesizer import CitedAnswerSynthesizer
 
 DEFAULT_K = 5  # passages given to the model when the caller does not say (k=3/5/8 in bench/answer_latency.py)
 _QUESTION_ALLOWANCE = 64  # tokens for the question and the message framing
+FOCUS_PASSAGES = 2  # the best hits a refused or empty answer is asked again on
 
 
 class AnswerEngine:
@@ -35,11 +42,14 @@ class AnswerEngine:
 
     def __init__(self, search_fn: SearchFn, settings: Settings, embed_fn: EmbedFn | None = None,
                  query_embed_fn: EmbedFn | None = None, speakers: Sequence[str] = (),
-                 llm: LLM | None = None, prompts: PromptTemplates | None = None) -> None:
+                 llm: LLM | None = None, prompts: PromptTemplates | None = None,
+                 turns_fn: TurnsFn | None = None) -> None:
         """`embed_fn(texts)` / `query_embed_fn(texts)` return L2-normalised vectors (passage / query
         side of the index's encoder); `speakers` are the known speaker labels; `llm` defaults to
-        `make_llm(settings)` (None for the extractive `none` backend)."""
+        `make_llm(settings)` (None for the extractive `none` backend); `turns_fn(transcript_id)` gives
+        a transcript's turns, for the talk around each hit (without it the model reads the hits alone)."""
         self.search_fn = search_fn
+        self.turns_fn = turns_fn
         self.settings = settings
         self.similarity = Similarity(embed_fn, query_embed_fn) if embed_fn is not None else None
         self.speakers = list(speakers)
@@ -66,20 +76,42 @@ class AnswerEngine:
         filters = {"speaker": speaker, "transcript": transcript, "date_from": date_from, "date_to": date_to}
         nodes = self.retrieve(question, k or DEFAULT_K, filters)
         hits = [node_to_hit(n) for n in nodes]
-        names = SpeakerNames.of(sorted({h.speaker for h in hits}))
         if not hits or self.llm is None:
+            names = SpeakerNames.of(sorted({h.speaker for h in hits}))
             checked = extractive_answer(question, hits, self.similarity, names) if hits else None
             answer = self._answer(checked, hits, refusal)
             return AnswerStream.of(answer, hits) if stream else answer
+        neighbours = Neighbours(self.turns_fn, self.settings.chunking) if self.turns_fn is not None else None
+        reach = question_reach(question)
+        reach = dataclasses.replace(reach, tokens=min(reach.tokens, self._passage_budget(question)))
+        passages = expand(hits, neighbours, reach, speaker=speaker)
+        units = [p.hit for p in passages]
+        names = SpeakerNames.of(sorted({h.speaker for h in units}))
         synthesizer = CitedAnswerSynthesizer(self.llm, self.prompts, streaming=stream)
-        response = synthesizer.synthesize(question, nodes, language=language_name(language))
+        response = synthesizer.synthesize(question, [hit_to_node(h) for h in units],
+                                          language=language_name(language), headers=_headers(passages))
 
         def finish(raw: str) -> Answer:
-            return self._answer(self.check(raw, hits, names), hits, refusal)
+            checked = self.check(raw, units, names)
+            if _useful(checked, question, names):
+                return self._answer(checked, units, refusal)
+            return self._focused(question, hits, language, refusal)
 
         if stream:
             return AnswerStream(response.response_gen, finish, refusal, hits)  # type: ignore[attr-defined]
         return finish(str(response.response or ""))
+
+    def _focused(self, question: str, hits: Sequence[Hit], language: str, refusal: str) -> Answer:
+        """The answer from the best passages alone (asked again), else from their own sentences when
+        they clearly hold it, else the refusal."""
+        best = [dataclasses.replace(h, text=strip_markup(h.text)) for h in hits[:FOCUS_PASSAGES]]
+        names = SpeakerNames.of(sorted({h.speaker for h in best}))
+        synthesizer = CitedAnswerSynthesizer(self.llm, self.prompts)
+        raw = synthesizer.synthesize(question, [hit_to_node(h) for h in best], language=language_name(language))
+        checked = self.check(str(raw.response or ""), best, names)
+        if not _useful(checked, question, names):
+            checked = confident_extract(question, best, self.similarity, names)
+        return self._answer(checked, best, refusal)
 
     def check(self, raw: str, hits: Sequence[Hit], names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
         """The model's text with citations verified and renumbered; None for a refusal."""
@@ -97,6 +129,21 @@ class AnswerEngine:
         return Answer(text=checked.text, citations=make_citations(checked, hits), flagged=checked.flagged)
 
 
+def _useful(checked: CheckedAnswer | None, question: str, names: SpeakerNames) -> bool:
+    """An answer that cites something and says more than the question already does."""
+    return checked is not None and bool(checked.passages) and not says_nothing_new(checked.text, question, names)
+
+
+def _headers(passages: Sequence[Passage]) -> list[str | None]:
+    """The stretch heading ("title, date") before the first passage of each stretch."""
+    headers: list[str | None] = []
+    for i, passage in enumerate(passages):
+        starts = i == 0 or passage.stretch != passages[i - 1].stretch
+        hit = passage.hit
+        headers.append(", ".join(x for x in (hit.title or hit.transcript_id, hit.date) if x) if starts else None)
+    return headers
+
+
 _ENGINES: "weakref.WeakKeyDictionary[Any, tuple[Any, AnswerEngine]]" = weakref.WeakKeyDictionary()
 _ENGINES_LOCK = threading.Lock()
 
@@ -111,7 +158,7 @@ def engine_for(index: Any) -> AnswerEngine:
             return cached[1]
     embedder = index.embedder
     engine = AnswerEngine(index.search, index.settings, embed_fn=embedder.embed_passages,
-                          query_embed_fn=embedder.embed_queries, speakers=index.speakers())
+                          query_embed_fn=embedder.embed_queries, speakers=index.speakers(), turns_fn=index.turns)
     with _ENGINES_LOCK:
         _ENGINES[index] = (version, engine)
     return engine

@@ -15,6 +15,7 @@ from .support import NO_NAMES, Similarity, SpeakerNames, key_terms, numbers, spl
 
 RELEVANT_SIMILARITY = 0.42  # normalised question-sentence similarity that is enough alone
 WEAK_SIMILARITY = 0.28  # enough together with a shared key term or number
+CONFIDENT_SIMILARITY = 0.55  # above every unanswerable demo question (max 0.48; docs/quality.md, "Answers")
 MAX_SENTENCES = 2
 _MARKER = re.compile(r"\[(\d+)\]")  # a transcript's own "[1]" must not read as one of our citations
 
@@ -43,8 +44,11 @@ def _spans(hit: Hit) -> list[tuple[int, int, str]]:
 
 
 def extractive_answer(question: str, hits: Sequence[Hit], similarity: Similarity | None,
-                      names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
-    """The best supporting sentences, each cited to its passage; None when nothing is relevant."""
+                      names: SpeakerNames = NO_NAMES, relevant_similarity: float = RELEVANT_SIMILARITY,
+                      weak_similarity: float = WEAK_SIMILARITY) -> CheckedAnswer | None:
+    """The best supporting sentences, each cited to its passage; None when nothing is relevant
+    (similarity to the question at least `relevant_similarity`, or `weak_similarity` with a shared
+    key term or number)."""
     spans = [(j, first, last, text) for j, hit in enumerate(hits) for first, last, text in _spans(hit)]
     if not spans:
         return None
@@ -58,7 +62,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], similarity: Similarity
             relevant, score = shared > 0, float(shared)
         else:
             sim = float(sims[i])
-            relevant = sim >= RELEVANT_SIMILARITY or (shared > 0 and sim >= WEAK_SIMILARITY)
+            relevant = sim >= relevant_similarity or (shared > 0 and sim >= weak_similarity)
             score = sim + 0.05 * shared
         if relevant:
             candidates.append(_Candidate(passage=j, first=first, last=last, text=text, score=score))
@@ -78,3 +82,13 @@ def extractive_answer(question: str, hits: Sequence[Hit], similarity: Similarity
         quote = f'{speaker}: "{said}"' if speaker else said
         lines.append(f"{quote} [{order.index(candidate.passage) + 1}]")
     return CheckedAnswer(text="\n".join(lines), passages=order, flagged=[])
+
+
+def confident_extract(question: str, hits: Sequence[Hit], similarity: Similarity | None,
+                      names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
+    """The extractive answer when the passages clearly hold one (the fallback after the model
+    refused them): stricter than `extractive_answer`, so questions they do not answer stay refused."""
+    if similarity is None:
+        return None
+    return extractive_answer(question, hits, similarity, names, relevant_similarity=CONFIDENT_SIMILARITY,
+                             weak_similarity=CONFIDENT_SIMILARITY)

@@ -55,6 +55,7 @@ _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,’']\d{3}(?!\d))*(?:[.,]\d+)?")
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}),\s(\d{3})(?![\d]|[.,]\d)")  # "7, 591" as models write it
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_CITATION = re.compile(r"\[\d+\]")
 
 
 def numbers(text: str) -> set[str]:
@@ -70,6 +71,14 @@ def numbers(text: str) -> set[str]:
 def key_terms(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
     """Stemmed content words (stopwords and `exclude` stems removed, at least 3 letters)."""
     return {t for t in tokenize(text) if len(t) >= 3 and not t.isdigit() and t not in exclude}
+
+
+def says_nothing_new(answer: str, question: str, names: SpeakerNames | None = None) -> bool:
+    """True when an answer has no key term or number the question lacks ("A cultural event opened
+    in Moscow [1]." to "What cultural event opened in Moscow?"): it names nothing it was asked for."""
+    exclude = names.terms if names is not None else frozenset()
+    text = _CITATION.sub(" ", answer)
+    return not (key_terms(text, exclude) - key_terms(question, exclude)) and not (numbers(text) - numbers(question))
 
 
 def split_sentences(text: str) -> list[str]:

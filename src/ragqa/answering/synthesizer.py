@@ -17,15 +17,24 @@ _BRACKETS = str.maketrans({"[": "(", "]": ")", "【": "(", "】": ")"})
 _FENCE = re.compile(r"^\s*(passages|question)\s*:", re.IGNORECASE | re.MULTILINE)
 
 
-def format_passages(texts: Sequence[str]) -> str:
-    """Passages numbered [1]..[n] for the prompt. Brackets inside a passage become parentheses and
+def _defuse(text: str) -> str:
+    return _FENCE.sub(lambda m: f"({m.group(1)})", text.translate(_BRACKETS)).strip()
+
+
+def format_passages(texts: Sequence[str], headers: Sequence[str | None] | None = None) -> str:
+    """Passages numbered [1]..[n] for the prompt. `headers[i]`, when given, starts a new stretch of
+    talk before passage i ("— title, date —"); the passages of one stretch follow each other line by
+    line, stretches are separated by a blank line. Brackets inside a passage become parentheses and
     lines imitating the prompt's own headings are defused, so transcript text cannot fake a
     citation number or a new section of the prompt."""
-    blocks = []
-    for n, text in enumerate(texts, start=1):
-        clean = _FENCE.sub(lambda m: f"({m.group(1)})", text.translate(_BRACKETS)).strip()
-        blocks.append(f"[{n}] {clean}")
-    return "\n\n".join(blocks)
+    if headers is None:
+        return "\n\n".join(f"[{n}] {_defuse(text)}" for n, text in enumerate(texts, start=1))
+    lines: list[str] = []
+    for n, (text, header) in enumerate(zip(texts, headers), start=1):
+        if header is not None:
+            lines.extend(([""] if lines else []) + [f"— {_defuse(header)} —"])
+        lines.append(f"[{n}] {_defuse(text)}")
+    return "\n".join(lines)
 
 
 class CitedAnswerSynthesizer(BaseSynthesizer):
@@ -43,13 +52,15 @@ class CitedAnswerSynthesizer(BaseSynthesizer):
         if "text_qa_template" in prompts:
             self._template = prompts["text_qa_template"]
 
-    def _messages(self, query_str: str, text_chunks: Sequence[str], language: str) -> Any:
-        return self._template.format_messages(passages=format_passages(text_chunks), question=query_str,
+    def _messages(self, query_str: str, text_chunks: Sequence[str], language: str,
+                  headers: Sequence[str | None] | None) -> Any:
+        return self._template.format_messages(passages=format_passages(text_chunks, headers), question=query_str,
                                               language=language, no_answer=NO_ANSWER)
 
     def get_response(self, query_str: str, text_chunks: Sequence[str], language: str = "English",
-                     **response_kwargs: Any) -> RESPONSE_TEXT_TYPE:
-        messages = self._messages(query_str, text_chunks, language)
+                     headers: Sequence[str | None] | None = None, **response_kwargs: Any) -> RESPONSE_TEXT_TYPE:
+        """The answer text (a generator of pieces when streaming); `headers` as in `format_passages`."""
+        messages = self._messages(query_str, text_chunks, language, headers)
         if self._streaming:
             def pieces() -> Generator[str, None, None]:
                 for response in self._llm.stream_chat(messages):
@@ -59,7 +70,8 @@ class CitedAnswerSynthesizer(BaseSynthesizer):
         return self._llm.chat(messages).message.content or ""
 
     async def aget_response(self, query_str: str, text_chunks: Sequence[str], language: str = "English",
+                            headers: Sequence[str | None] | None = None,
                             **response_kwargs: Any) -> RESPONSE_TEXT_TYPE:
         """The whole answer text (the async path does not stream)."""
-        messages = self._messages(query_str, text_chunks, language)
+        messages = self._messages(query_str, text_chunks, language, headers)
         return (await self._llm.achat(messages)).message.content or ""

@@ -41,7 +41,7 @@ def default_prompts_dir() -> Path:
     return Path(str(resources.files("ragqa") / "prompts"))
 
 
-def _read(directory: Path, name: str) -> str:
+def read_prompt(directory: Path, name: str) -> str:
     path = directory / name
     try:
         return path.read_text(encoding="utf-8").strip()
@@ -69,7 +69,7 @@ def parse_refusals(text: str, path: Path) -> dict[str, str]:
 def load_prompts(directory: Path | None = None) -> PromptTemplates:
     """Templates from `directory` (default: the packaged prompts/ folder), checked for their fields."""
     directory = directory or default_prompts_dir()
-    system, qa, refusal = (_read(directory, name) for name in _FILES)
+    system, qa, refusal = (read_prompt(directory, name) for name in _FILES)
     missing = [field for field in _QA_FIELDS if field not in qa]
     if missing:
         raise RagqaError(f"{directory / _FILES[1]}: template lacks {', '.join(missing)}")

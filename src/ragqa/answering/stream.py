@@ -1,6 +1,7 @@
 """AnswerStream: text pieces as the model writes them, then the checked answer."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..types import Answer, Hit
@@ -12,11 +13,12 @@ class AnswerStream:
     citation-checked Answer (its text may differ from the pieces: markers renumbered, unsupported
     sentences removed). `.pieces` keeps what was yielded. Reading `.answer` early finishes the
     generation without yielding. `.sources` are the passages the model reads, known before its
-    first word."""
+    first word; `.standalone_question`, when set, is copied into the final answer."""
 
     def __init__(self, raw: Iterable[str], finish: Callable[[str], Answer], refusal: str,
                  sources: Sequence[Hit] = ()) -> None:
         self.sources = list(sources)
+        self.standalone_question: str | None = None
         self._raw = iter(raw)
         self._finish = finish
         self._refusal = refusal
@@ -50,7 +52,10 @@ class AnswerStream:
         for piece in self._display():
             self.pieces.append(piece)
             yield piece
-        self._answer = self._finish("".join(self._raw_text))
+        answer = self._finish("".join(self._raw_text))
+        if self.standalone_question is not None:
+            answer = dataclasses.replace(answer, standalone_question=self.standalone_question)
+        self._answer = answer
 
     @property
     def answer(self) -> Answer:

@@ -1,0 +1,94 @@
+"""A follow-up question rewritten by the LLM into one that stands alone (one short call), with the
+conversation bounded by a token budget, newest exchanges first."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from llama_index.core.llms import LLM, ChatMessage, MessageRole
+
+from .conversation import Conversation, Exchange
+from .language import language_name, question_language
+from .postprocessors import estimate_tokens
+from .prompts import NO_ANSWER, default_prompts_dir, read_prompt
+
+HISTORY_TOKENS = 360  # conversation the rewrite reads, newest first
+ANSWER_WORDS = 60  # of each earlier answer
+REWRITE_MAX_TOKENS = 80
+_LABEL = re.compile(r"^\s*(rewritten|standalone|last)?\s*(question|domanda|вопрос)\s*:\s*", re.IGNORECASE)
+_QUOTES = "\"'«»“”„`"
+
+
+@dataclass(frozen=True)
+class CondensePrompts:
+    """The rewrite's system message (fixed) and its user message template."""
+
+    system: str
+    question: str
+
+
+@lru_cache(maxsize=4)
+def load_condense_prompts(directory: Path | None = None) -> CondensePrompts:
+    """prompts/condense_system.txt and prompts/condense_question.txt (`{history}`, `{question}`,
+    `{language}`)."""
+    directory = directory or default_prompts_dir()
+    return CondensePrompts(system=read_prompt(directory, "condense_system.txt"),
+                           question=read_prompt(directory, "condense_question.txt"))
+
+
+def _exchange_lines(exchange: Exchange) -> list[str]:
+    lines = [f"User: {exchange.question}"]
+    if exchange.answer:
+        words = exchange.answer.split()
+        answer = " ".join(words[:ANSWER_WORDS]) + (" …" if len(words) > ANSWER_WORDS else "")
+        cited = sorted({s.speaker for s in exchange.sources if s.speaker})
+        who = f" (quoting {', '.join(cited)})" if cited else ""
+        lines.append(f"Assistant{who}: {answer}")
+    return lines
+
+
+def history_text(conversation: Conversation, budget: int = HISTORY_TOKENS) -> str:
+    """The earlier exchanges that fit `budget` tokens, newest kept first, printed oldest first."""
+    kept: list[list[str]] = []
+    used = 0
+    for exchange in reversed(conversation.history):
+        lines = _exchange_lines(exchange)
+        cost = sum(estimate_tokens(line) for line in lines)
+        if kept and used + cost > budget:
+            break
+        kept.append(lines)
+        used += cost
+    return "\n".join(line for lines in reversed(kept) for line in lines)
+
+
+def rewrite_messages(conversation: Conversation, prompts: CondensePrompts) -> list[ChatMessage]:
+    language = language_name(question_language(conversation.question))
+    user = prompts.question.format(history=history_text(conversation), question=conversation.question,
+                                   language=language)
+    return [ChatMessage(role=MessageRole.SYSTEM, content=prompts.system),
+            ChatMessage(role=MessageRole.USER, content=user)]
+
+
+def clean_rewrite(reply: str, question: str) -> str | None:
+    """The model's rewrite, or None when it is unusable: empty, a refusal, an answer rather than a
+    question (far longer than the question), or in another language than the question."""
+    line = next((ln for ln in reply.splitlines() if ln.strip()), "")
+    line = _LABEL.sub("", line).strip().strip(_QUOTES).strip()
+    if not line or NO_ANSWER in line or len(line) > max(240, 4 * len(question)):
+        return None
+    if question_language(line) != question_language(question):
+        return None
+    return line
+
+
+def rewrite_with_llm(conversation: Conversation, llm: LLM, prompts: CondensePrompts | None = None) -> str | None:
+    """The last question rewritten to stand alone by one short LLM call; None when the reply is
+    unusable (the caller falls back to the rule-based carry-over)."""
+    messages = rewrite_messages(conversation, prompts or load_condense_prompts())
+    try:
+        response = llm.chat(messages, max_tokens=REWRITE_MAX_TOKENS)
+    except TypeError:  # an LLM whose chat() takes no max_tokens
+        response = llm.chat(messages)
+    return clean_rewrite(response.message.content or "", conversation.question)

@@ -95,7 +95,21 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.problems)} problems in the sources)")
     _note_missing_ranker_vectors(index)
+    if args.summaries:
+        _precompute_summaries(index, not args.quiet)
     return _nothing_indexed(report)
+
+
+def _precompute_summaries(index: Any, show: bool) -> None:
+    """Summarize every transcript into the index's summary cache (stored ones cost nothing)."""
+    transcripts = index.transcripts()
+    for number, info in enumerate(transcripts, start=1):
+        update, close = _progress_bar(f"summary {number}/{len(transcripts)}", show)
+        try:
+            index.summarize(info.id, progress=update)
+        finally:
+            close()
+    print(f"summaries: {len(transcripts)} transcripts summarized and stored with the index")
 
 
 def _nothing_indexed(report) -> int:
@@ -163,7 +177,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(index.ask(args.question, **filters).to_dict(), ensure_ascii=False, indent=1))
         return 0
-    stream = index.ask(args.question, stream=True, **filters)
+    _print_stream(index.ask(args.question, stream=True, **filters))
+    return 0
+
+
+def _print_stream(stream: Any, question: str | None = None) -> Any:
+    """Print an AnswerStream as it comes: what was searched, the passages being read, the text,
+    then the checked answer's citations. Returns the final Answer."""
+    searched = getattr(stream, "standalone_question", None)
+    if question is not None and searched and searched != question:
+        print(f"(searched for: {searched})")
+    if stream.sources:
+        print(f"(reading {len(stream.sources)} passages: "
+              + "; ".join(dict.fromkeys(f"{h.title[:40]} — {h.speaker or 'narration'}" for h in stream.sources))
+              + ")\n", flush=True)
     for piece in stream:
         print(piece, end="", flush=True)
     answer = stream.answer
@@ -173,7 +200,79 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for c in answer.citations:
         print(f"[{c.n}] {c.title} — {c.speaker or 'narration'} (turns {','.join(map(str, c.turns))})")
         print("    " + c.quote.replace("\n", "\n    ")[:400])
+    return answer
+
+
+CHAT_HELP = "Ask a question; follow-ups are read in the conversation. /new starts over, /quit (or Ctrl-D) ends."
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    settings = _settings(args)
+    index = load_index(settings.index_dir, settings=settings)
+    history_file = _readline_history()
+    filters = dict(k=args.k, speaker=args.speaker, transcript=args.transcript, date_from=args.date_from,
+                   date_to=args.date_to)
+    messages: list[dict[str, Any]] = []
+    print(f"ragqa chat over {index.stats()['transcripts']} transcripts. {CHAT_HELP}")
+    try:
+        while True:
+            try:
+                line = input("\nyou> ").strip()
+            except EOFError:
+                print()
+                break
+            if not line:
+                continue
+            if line in ("/quit", "/exit"):
+                break
+            if line == "/new":
+                messages = []
+                print("(new conversation)")
+                continue
+            if line.startswith("/"):
+                print(CHAT_HELP)
+                continue
+            messages.append({"role": "user", "content": line})
+            try:
+                answer = _print_stream(index.chat(messages, stream=True, **filters), question=line)
+            except RagqaError as exc:
+                messages.pop()
+                print(f"error: {exc}", file=sys.stderr)
+                continue
+            messages.append({"role": "assistant", "content": answer.text, **answer.to_dict()})
+    except KeyboardInterrupt:
+        print()
+    finally:
+        if history_file is not None:
+            _save_readline_history(history_file)
     return 0
+
+
+def _readline_history() -> Path | None:
+    """Arrow-key history of earlier questions (kept in ~/.cache/ragqa/chat_history), where readline exists."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    path = Path.home() / ".cache" / "ragqa" / "chat_history"
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    return path
+
+
+def _save_readline_history(path: Path) -> None:
+    import readline
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.set_history_length(1000)
+        readline.write_history_file(path)
+    except OSError:
+        pass
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
@@ -266,13 +365,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "is set (default: retrieval.query_adapter, on)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def filters(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-k", type=int, default=None if p.prog.endswith("ask") else 10)
+    def filters(p: argparse.ArgumentParser, json_output: bool = True) -> None:
+        p.add_argument("-k", type=int, default=None if p.prog.endswith(("ask", "chat")) else 10)
         p.add_argument("--speaker", default=None, help="only this speaker (exact, case-insensitive)")
         p.add_argument("--transcript", default=None, help="only this transcript id")
         p.add_argument("--date-from", default=None, help="YYYY-MM-DD")
         p.add_argument("--date-to", default=None, help="YYYY-MM-DD")
-        p.add_argument("--json", action="store_true")
+        if json_output:
+            p.add_argument("--json", action="store_true")
 
     for name, helptext in (("build", "(re)build the index to hold exactly SOURCES"),
                            ("add", "add or update transcripts")):
@@ -282,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "build":
             p.add_argument("--force", action="store_true", help="re-embed even unchanged transcripts")
+            p.add_argument("--summaries", action="store_true",
+                           help="also summarize every transcript into the index's summary cache")
+            p.add_argument("--llm", default=None, choices=["llamacpp", "none", "ollama", "openai"],
+                           help="the model that writes the --summaries")
         p.add_argument("--engine", choices=["local", "dask"], default=None,
                        help="parse and embed here (local, default) or on a Dask cluster")
         p.add_argument("--scheduler", default=None,
@@ -302,6 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model", default=None, help="GGUF path or model name")
     p.add_argument("--llm-url", default=None, help="Ollama / OpenAI-compatible base URL")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", parents=[common], help="an interactive conversation with cited answers")
+    filters(p, json_output=False)
+    p.add_argument("--llm", default=None, choices=["llamacpp", "none", "ollama", "openai"])
+    p.add_argument("--llm-model", default=None, help="GGUF path or model name")
+    p.add_argument("--llm-url", default=None, help="Ollama / OpenAI-compatible base URL")
+    p.set_defaults(func=cmd_chat)
     p = sub.add_parser("summarize", parents=[common], help="a cited summary of one transcript")
     p.add_argument("transcript_id")
     p.add_argument("--focus", default=None, help="keep only what bears on this")

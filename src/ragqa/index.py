@@ -77,16 +77,34 @@ class Index:
         """A cited answer (`Answer`), or with `stream=True` an `AnswerStream` yielding text as it comes.
         A question asking for a summary, the decisions, the action items or everything someone said
         about something of one transcript (the `transcript` filter, or the only one indexed) is
-        answered by `summarize` with the question's focus."""
+        answered by `summarize` with the question's focus; with several transcripts and no filter, the
+        answer names the most relevant few (cited) and asks to pick one."""
         from .answering import ask
-        from .answering.summary_router import summary_request
+        from .answering.stream import AnswerStream
+        from .answering.summary_router import pick_transcript, summary_request
 
         whole, focus = summary_request(question)
         target = self._transcript_id(transcript) if whole and not speaker else None
         if target is not None:
             return self.summarize(target, focus=focus, stream=stream)
+        if whole and not speaker and transcript is None and len(self.manifest.transcripts) > 1:
+            answer = pick_transcript(self, question, focus)
+            return AnswerStream.of(answer) if stream else answer
         return ask(self, question, k=k, speaker=speaker, transcript=transcript, date_from=date_from,
                    date_to=date_to, stream=stream)
+
+    def chat(self, messages: Sequence[Any], k: int | None = None, speaker: str | None = None,
+             transcript: str | None = None, date_from: str | None = None, date_to: str | None = None,
+             stream: bool = False) -> Any:
+        """The answer to the last message of a conversation, `[{"role": "user"|"assistant", "content":
+        str}, ...]` ending with the user's question: an `Answer` (or `AnswerStream`) as from `ask`, with
+        `standalone_question`, the question as it was searched. A follow-up ("And what did he say about
+        trade?") is rewritten to stand alone first; an assistant message may carry the `citations` of
+        `Answer.to_dict()`, so that a follow-up keeps to the transcript its answer cited."""
+        from .answering.chat import chat
+
+        return chat(self, messages, k=k, speaker=speaker, transcript=transcript, date_from=date_from,
+                    date_to=date_to, stream=stream)
 
     def _transcript_id(self, transcript: str | None) -> str | None:
         """The id of the transcript a filter names (id or title, case-insensitive), or of the only one."""
@@ -100,7 +118,14 @@ class Index:
                   progress: Any = None) -> Any:
         """A cited summary of one transcript (Overview, Decisions, Action items, Open questions),
         map-reduced over all its turns; `focus` keeps only what bears on it; `progress(done, total)`
-        is called per window."""
+        is called per window. Summaries are stored with the index (keyed by the transcript's content,
+        focus, prompts and model): asking again returns the stored one at once.
+
+        With `stream=True`, an `AnswerStream`: iterating yields, as soon as each window is done, its
+        checked points as Markdown lines ("- text [n]", "- Decision: ...", "- Action: ...",
+        "- Question: ..."), where [n] is `stream.sources[n - 1]` (a Hit per turn); then `.answer` is
+        the final sectioned Answer, numbered by its own `.citations`. A stored or extractive summary
+        is yielded whole, with `sources` its cited turns in marker order."""
         from .answering.summarize import summarize
 
         return summarize(self, transcript_id, focus=focus, stream=stream, progress=progress)

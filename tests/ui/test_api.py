@@ -36,6 +36,18 @@ def test_ask_endpoint_applies_filters(served):
         client.predict(question=SEED_QUESTION, date_to="yesterday", api_name="/ask")
 
 
+def test_chat_endpoint_answers_a_follow_up_in_its_history(served):
+    client = Client(served, verbose=False)
+    first = client.predict(message="What did Chemezov say about AvtoVAZ?", api_name="/chat")
+    history = [{"role": "user", "content": "What did Chemezov say about AvtoVAZ?"},
+               {"role": "assistant", "content": first["answer"], "citations": first["citations"]}]
+    result = client.predict(message="How many employees does it have now?", history=history, api_name="/chat")
+    assert result["standalone_question"].startswith("How many employees does it have now")
+    assert result["standalone_question"] != "How many employees does it have now?"
+    assert "66,000" in result["answer"]
+    assert {c["transcript_id"] for c in result["citations"]} == {c["transcript_id"] for c in first["citations"]}
+
+
 def test_concurrent_questions_all_get_answers(served):
     questions = [SEED_QUESTION, "How many employees does AvtoVAZ have now?"] * 3
 

@@ -40,13 +40,14 @@ def browser() -> Iterator:
 
 
 def ask(page, question: str) -> None:
-    """Type a question, send it, and wait until its source group is rendered."""
-    before = page.locator("#sources details.src-group").count()
+    """Type a question, send it, and wait until the answer's cited sources are rendered (the passages
+    being read are shown before, as a group of their own)."""
+    done = "#sources details.src-group:not(.src-reading)"
+    before = page.locator(done).count()
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#sources details.src-group').length > n", arg=before,
-        timeout=ANSWER_TIMEOUT)
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[done, before],
+                           timeout=ANSWER_TIMEOUT)
 
 
 WATCH_ANSWERS = """() => {
@@ -96,14 +97,24 @@ def test_chat_page_end_to_end(served, browser, tmp_path):
     page.wait_for_function("id => document.getElementById(id).classList.contains('flash')", arg=card_id)
     page.screenshot(path=str(ARTIFACTS / "answer_1280x800.png"))
 
-    # 2. a speaker filter restricts retrieval
+    # 2. a follow-up is answered in the conversation; the searched question is shown under the answer
+    ask(page, "What did Chemezov say about AvtoVAZ?")
+    ask(page, "How many employees does it have now?")
+    answer = page.locator("#chat .message.bot").last
+    assert "66,000" in answer.inner_text()
+    assert answer.locator(".searched-for").inner_text().startswith("searched for: How many employees does it")
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
+    assert page.locator("#sources details.src-group").count() == 0
+
+    # 3. a speaker filter restricts retrieval
     choose(page, "speaker", "Sergei Chemezov")
     ask(page, "How many employees does AvtoVAZ have now?")
     speakers = latest_cards(page).locator(".src-speaker").all_inner_texts()
     assert speakers and set(speakers) == {"Sergei Chemezov"}
     choose(page, "speaker", "Any speaker")
 
-    # 3. upload: a good transcript, a hostile one and a broken one
+    # 4. upload: a good transcript, a hostile one and a broken one
     files = [tmp_path / "ferry.txt", tmp_path / "evil.txt", tmp_path / "broken.json"]
     for path, text in zip(files, [FERRY, HOSTILE, "{not json"]):
         path.write_text(text, encoding="utf-8")
@@ -117,20 +128,20 @@ def test_chat_page_end_to_end(served, browser, tmp_path):
     choose(page, "speaker", "Maria Santos")  # the new speaker is offered
     choose(page, "speaker", "Any speaker")
 
-    # 4. ask about the uploaded transcript
+    # 5. ask about the uploaded transcript
     ask(page, "How many passengers a day are expected in the first year?")
     cards = latest_cards(page)
     assert "Maria Santos" in cards.locator(".src-speaker").all_inner_texts()
     assert any("9,300" in text for text in cards.locator(".src-quote").all_inner_texts())
 
-    # 5. hostile transcript text is shown as text, never run
+    # 6. hostile transcript text is shown as text, never run
     ask(page, "What is the secret launch code?")
     quotes = " ".join(latest_cards(page).locator(".src-quote").all_inner_texts())
     assert "<script>window.__pwned=2</script>" in quotes
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("#sources script, #chat script, #sources img, #header img").count() == 0
 
-    # 6. narrow window: everything still reachable in one column
+    # 7. narrow window: everything still reachable in one column
     for close in page.locator("button.toast-close").all():  # the upload warning, if still shown
         close.click()
     page.set_viewport_size({"width": 400, "height": 800})

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..types import Answer, Citation
+from ..types import Answer, Citation, Hit
 from .highlight import SupportWords, citing_sentences, supporting_spans
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -24,6 +24,7 @@ class SourceGroup:
     question: str
     cards: str  # HTML of the source cards
     count: int
+    reading: bool = False  # the passages being read, before the answer cites some of them
 
 
 def esc(text: str | None) -> str:
@@ -33,6 +34,13 @@ def esc(text: str | None) -> str:
 
 def anchor(answer_id: str, n: int) -> str:
     return f"src-{answer_id}-{n}"
+
+
+def searched_note(question: str, searched: str | None) -> str:
+    """The "searched for: …" line under an answer whose question was rewritten to stand alone."""
+    if not searched or searched.strip() == question.strip():
+        return ""
+    return f'<div class="searched-for">searched for: {esc(searched)}</div>'
 
 
 def answer_html(text: str, answer_id: str, cited: Sequence[int] = ()) -> str:
@@ -140,6 +148,20 @@ def source_group(answer: Answer, answer_id: str, question: str, n_turns: Mapping
     return SourceGroup(answer_id=answer_id, question=question, cards=cards, count=len(answer.citations))
 
 
+def retrieved_group(hits: Sequence[Hit], answer_id: str, question: str, n_turns: Mapping[str, int],
+                    urls: Mapping[str, str | None]) -> SourceGroup:
+    """Cards for the passages the answer is being written from, numbered as the model reads them,
+    shown while it writes (the cited ones replace them when it is done)."""
+    cards = "".join(
+        source_card(Citation(n=n, transcript_id=h.transcript_id, title=h.title, speaker=h.speaker,
+                             turns=list(h.turns), quote=h.text, score=h.score, date=h.date, start=h.start,
+                             end=h.end), f"{answer_id}-read", "", n_turns.get(h.transcript_id),
+                    urls.get(h.transcript_id))
+        for n, h in enumerate(hits, start=1))
+    return SourceGroup(answer_id=f"{answer_id}-read", question=question, cards=cards, count=len(hits),
+                       reading=True)
+
+
 def sources_panel(groups: Sequence[SourceGroup]) -> str:
     """The sources panel: the latest answer's cards open, earlier answers' folded below."""
     if not groups:
@@ -149,9 +171,11 @@ def sources_panel(groups: Sequence[SourceGroup]) -> str:
     parts = ['<div class="src-panel"><h3>Sources</h3>']
     for i, group in enumerate(reversed(groups)):
         body = group.cards or '<p class="src-none">No passage cited for this answer.</p>'
-        count = f"{group.count} source{'s' if group.count != 1 else ''}"
+        noun = "passage" if group.reading else "source"
+        count = f"{group.count} {noun}{'s' if group.count != 1 else ''}" + (" read" if group.reading else "")
         open_attr = " open" if i == 0 else ""
-        parts.append(f'<details class="src-group" data-answer="{esc(group.answer_id)}"{open_attr}>'
+        kind = "src-group src-reading" if group.reading else "src-group"
+        parts.append(f'<details class="{kind}" data-answer="{esc(group.answer_id)}"{open_attr}>'
                      f'<summary><span class="src-q">{esc(group.question)}</span>'
                      f'<span class="src-count">{count}</span></summary>{body}</details>')
     parts.append("</div>")

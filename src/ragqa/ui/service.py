@@ -14,8 +14,8 @@ from typing import Any
 from ..errors import RagqaError
 from ..index import Index
 from ..retrieval import Filters
-from ..types import Answer
-from .render import SourceGroup, source_group
+from ..types import Answer, Hit
+from .render import SourceGroup, retrieved_group, source_group
 
 UPLOAD_SUFFIXES: tuple[str, ...] = (".txt", ".json", ".jsonl", ".vtt", ".srt")
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -152,6 +152,22 @@ class ChatService:
         index = self._index_for(backend)
         return index.ask(question, k=k, stream=stream, **asdict(filters))
 
+    def chat(self, messages: Sequence[dict[str, Any]], k: int | None, filters: Filters,
+             backend: str | None = None, stream: bool = False) -> Any:
+        """`Index.chat` with the chosen backend: the answer to the conversation's last question."""
+        self.index.reload()
+        index = self._index_for(backend)
+        return index.chat(messages, k=k, stream=stream, **asdict(filters))
+
+    def summarize(self, transcript_id: str, backend: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Any:
+        """`Index.summarize(stream=True)` of one transcript with the chosen backend."""
+        self.index.reload()
+        return self._index_for(backend).summarize(transcript_id, stream=True, progress=progress)
+
+    def transcript_title(self, transcript_id: str) -> str:
+        return next((t.title for t in self.index.transcripts() if t.id == transcript_id), transcript_id)
+
     def _index_for(self, backend: str | None) -> Index:
         if not backend or backend == self.index.settings.llm.backend:
             return self.index
@@ -167,9 +183,18 @@ class ChatService:
         return f"a{next(self._answer_ids)}"
 
     def sources(self, answer: Answer, answer_id: str, question: str) -> SourceGroup:
-        infos = {t.id: t for t in self.index.transcripts()}
-        return source_group(answer, answer_id, question, {i: t.n_turns for i, t in infos.items()},
-                            {i: t.url for i, t in infos.items()})
+        """The cards of the passages `answer` cites."""
+        n_turns, urls = self._card_facts()
+        return source_group(answer, answer_id, question, n_turns, urls)
+
+    def reading(self, hits: Sequence[Hit], answer_id: str, question: str) -> SourceGroup:
+        """The cards of the passages an answer is being written from."""
+        n_turns, urls = self._card_facts()
+        return retrieved_group(hits, answer_id, question, n_turns, urls)
+
+    def _card_facts(self) -> tuple[dict[str, int], dict[str, str | None]]:
+        infos = self.index.transcripts()
+        return {t.id: t.n_turns for t in infos}, {t.id: t.url for t in infos}
 
     # -- uploads -------------------------------------------------------------------------------
     def add_files(self, paths: Sequence[str | Path],

@@ -41,6 +41,7 @@ a.cite:hover, a.cite:focus { background: var(--color-accent); color: white !impo
                 border: 1px dashed var(--border-color-primary); }
 .answer-error { color: var(--error-text-color, #b91c1c); }
 .answer-note { display: block; margin-top: 0.5rem; font-size: 0.85em; color: var(--body-text-color-subdued); }
+.searched-for { margin-top: 0.4rem; font-size: 0.8em; color: var(--body-text-color-subdued); font-style: italic; }
 
 /* sources panel */
 #sources-col { position: sticky; top: 0.75rem; align-self: flex-start; }

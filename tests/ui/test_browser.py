@@ -107,14 +107,27 @@ def test_chat_page_end_to_end(served, browser, tmp_path):
     page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
     assert page.locator("#sources details.src-group").count() == 0
 
-    # 3. a speaker filter restricts retrieval
+    # 3. Summarize the transcript picked in the filter: a cited summary streams into the chat
+    page.locator("#transcript input").click()
+    page.get_by_role("option").filter(has_text="Tokayev").first.click()
+    done = "#sources details.src-group:not(.src-reading)"
+    before = page.locator(done).count()
+    page.click("#summarize")
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[done, before],
+                           timeout=ANSWER_TIMEOUT)
+    summary = page.locator("#chat .message.bot").last
+    assert "Overview" in summary.inner_text() and summary.locator("a.cite").count() >= 1
+    assert latest_cards(page).count() >= 1
+    choose(page, "transcript", "All transcripts")
+
+    # 4. a speaker filter restricts retrieval
     choose(page, "speaker", "Sergei Chemezov")
     ask(page, "How many employees does AvtoVAZ have now?")
     speakers = latest_cards(page).locator(".src-speaker").all_inner_texts()
     assert speakers and set(speakers) == {"Sergei Chemezov"}
     choose(page, "speaker", "Any speaker")
 
-    # 4. upload: a good transcript, a hostile one and a broken one
+    # 5. upload: a good transcript, a hostile one and a broken one
     files = [tmp_path / "ferry.txt", tmp_path / "evil.txt", tmp_path / "broken.json"]
     for path, text in zip(files, [FERRY, HOSTILE, "{not json"]):
         path.write_text(text, encoding="utf-8")
@@ -128,20 +141,20 @@ def test_chat_page_end_to_end(served, browser, tmp_path):
     choose(page, "speaker", "Maria Santos")  # the new speaker is offered
     choose(page, "speaker", "Any speaker")
 
-    # 5. ask about the uploaded transcript
+    # 6. ask about the uploaded transcript
     ask(page, "How many passengers a day are expected in the first year?")
     cards = latest_cards(page)
     assert "Maria Santos" in cards.locator(".src-speaker").all_inner_texts()
     assert any("9,300" in text for text in cards.locator(".src-quote").all_inner_texts())
 
-    # 6. hostile transcript text is shown as text, never run
+    # 7. hostile transcript text is shown as text, never run
     ask(page, "What is the secret launch code?")
     quotes = " ".join(latest_cards(page).locator(".src-quote").all_inner_texts())
     assert "<script>window.__pwned=2</script>" in quotes
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("#sources script, #chat script, #sources img, #header img").count() == 0
 
-    # 7. narrow window: everything still reachable in one column
+    # 8. narrow window: everything still reachable in one column
     for close in page.locator("button.toast-close").all():  # the upload warning, if still shown
         close.click()
     page.set_viewport_size({"width": 400, "height": 800})

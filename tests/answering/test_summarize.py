@@ -5,7 +5,8 @@ import pytest
 
 import ragqa
 from ragqa.answering.citations import cited_numbers
-from ragqa.answering.summarize import windows
+from ragqa.answering.summarize import Point, check_point, dedup, parse_points, render, turn_hits, windows
+from ragqa.answering.support import SpeakerNames
 from ragqa.settings import Settings
 
 
@@ -51,3 +52,47 @@ def test_ask_routes_summary_questions_of_one_transcript(qmsum_index):
     assert routed.text.startswith("**Overview**") and routed.citations
     normal = qmsum_index.ask("Which system are they adapting?")
     assert not normal.text.startswith("**Overview**")
+
+
+def _similarity(index):
+    from ragqa.answering.engine import engine_for
+
+    return engine_for(index).similarity
+
+
+def test_map_lines_parse_into_sections_and_skip_headings():
+    raw = ("Here are the main points:\n**Main points**\n- POINT: The team reviewed the demo [3][4].\n"
+           "DECISION: They will use the Heidelberg parser [7].\n2. **ACTION**: PhD A will start the system [9-10].\n"
+           "QUESTION: None.\n- The budget came up [12].")
+    assert parse_points(raw) == [("Overview", "The team reviewed the demo [3][4]."),
+                                 ("Decisions", "They will use the Heidelberg parser [7]."),
+                                 ("Action items", "PhD A will start the system [9-10]."),
+                                 ("Open questions", "None."), ("Overview", "The budget came up [12].")]
+
+
+def test_points_are_checked_against_their_window(qmsum_index):
+    tid = qmsum_index.transcripts()[0].id
+    turns = qmsum_index.turns(tid)
+    hits = turn_hits(tid, "Bed010", turns)
+    group = list(range(len(turns)))
+    where = next(i for i, t in enumerate(turns) if "Robert and Johno" in t.text)
+    similarity, names = _similarity(qmsum_index), SpeakerNames.of(sorted({t.speaker for t in turns}))
+    wrong = 2 if where != 2 else 3  # a turn that says nothing of it ("Thank you .")
+    point = check_point("Overview", f"Robert and Johno give a report on last week's adventures [{wrong}].", group,
+                        hits, similarity, names)
+    assert point is not None and point.turns == (where,) and point.text.endswith(f"[{where + 1}].")
+    assert check_point("Decisions", "None [4].", group, hits, similarity, names) is None
+    assert check_point("Decisions", "No decisions were made.", group, hits, similarity, names) is None
+    again = Point("Overview", f"Robert and Johno report on last week's adventures [{where + 1}].", (where,))
+    other = Point("Decisions", f"Robert and Johno give a report on last week's adventures [{where + 1}].", (where,))
+    assert dedup([point, again, other], names) == [point, other]
+
+
+def test_render_numbers_markers_in_order_and_cites_every_line(qmsum_index):
+    tid = qmsum_index.transcripts()[0].id
+    hits = turn_hits(tid, "Bed010", qmsum_index.turns(tid))
+    points = [Point("Decisions", "They report first [9].", (8,)), Point("Action items", "PhD A starts [5][9].", (4, 8))]
+    answer = render("The meeting opened [12].", points, hits)
+    assert answer.text == ("**Overview**\nThe meeting opened [1].\n\n**Decisions**\n- They report first [2].\n\n"
+                           "**Action items**\n- PhD A starts [3][2].")
+    assert [c.turns for c in answer.citations] == [hits[11].turns, hits[8].turns, hits[4].turns]

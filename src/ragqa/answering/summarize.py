@@ -1,27 +1,38 @@
 """Whole-transcript summaries: map-reduce over every turn of one transcript in windows that fit the
-model's context (map = cited points per window, reduce = one sectioned summary), citations checked
-against the turns like answers are. Without an LLM: an extractive summary of the most central
-sentences per window, with decisions and action items found by cue phrases (en/it/ru)."""
+model's context. Map: the model lists each window's points tagged POINT / DECISION / ACTION /
+QUESTION with the turns they come from; every point is checked against its window's turns like
+answers are (`citations.verify`), empty and duplicate points are dropped. The sections (Overview,
+Decisions, Action items, Open questions) are built here from the tags; the reduce call writes only
+the overview, itself checked against the points' turns. Without an LLM: an extractive summary of the
+most central sentences per window, with decisions and action items found by cue phrases (en/it/ru).
+Summaries are kept in the index's summary cache (see `summary_cache`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..types import Answer, Hit, Turn
-from .citations import CheckedAnswer, make_citations, verify
+from .citations import CheckedAnswer, make_citations, marker_numbers, normalise_markers, strip_markers, verify
 from .language import language_name, question_language
 from .postprocessors import estimate_tokens
-from .prompts import _read, default_prompts_dir
+from .prompts import default_prompts_dir, read_prompt
 from .stream import AnswerStream
-from .support import NO_NAMES, Similarity, split_sentences
+from .summary_cache import answer_from_dict, answer_to_dict, summary_key
+from .support import EmbedFn, Similarity, SpeakerNames, key_terms, split_sentences
 
 Progress = Callable[[int, int], None]
 SECTIONS = ("Overview", "Decisions", "Action items", "Open questions")
+KINDS = {"POINT": "Overview", "DECISION": "Decisions", "ACTION": "Action items", "QUESTION": "Open questions"}
+MAP_PROMPT, REDUCE_PROMPT = "summary_map.txt", "summary_reduce.txt"
 _PROMPT_ALLOWANCE = 256  # tokens for the template text and message framing
 _CENTRAL_PER_WINDOW = 2
+_REDUCE_MIN_POINTS = 6  # fewer points than this: the overview is the points themselves, no reduce call
+_OVERVIEW_POINTS = 5  # points an overview made without the reduce call keeps
+_DUPLICATE = 0.6  # key-term Jaccard at which a point repeats one already kept
 _CUES = {
     "Decisions": re.compile(r"\b(we (have )?(decided|agreed)|let's go with|abbiamo deciso|abbiamo concordato|"
                             r"(è|e') stato deciso|решили|договорились|принято решение)\b", re.IGNORECASE),
@@ -29,6 +40,24 @@ _CUES = {
                                r"(dovrà|dovremo|faremo|preparerà|invierà)|(нужно|необходимо|поручаю|подготовит))",
                                re.IGNORECASE),
 }
+_TAGGED = re.compile(r"^[\s\-*•>#\d.)]*\**\s*(POINT|DECISION|ACTION|QUESTION)S?\s*\**\s*[:：.\-–]\s*\**\s*(?P<body>.*)$",
+                     re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_BRACKETS = re.compile(r"\[([\d\s,;\-–]+)\]")
+_NOTHING = re.compile(r"^\W*(none|n/?a|nothing|no (decisions?|actions?|action items?|open questions?|questions?)"
+                      r"( were| was)?( made| taken| raised| mentioned| recorded)?|nessun[oa]?|niente|нет|ничего)\W*$",
+                      re.IGNORECASE)
+_LABELS = {"Decisions": "Decision: ", "Action items": "Action: ", "Open questions": "Question: ", "Overview": ""}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One checked point of the summary: its section, its text with [n] markers where n is the turn's
+    position in the transcript plus one, and those positions."""
+
+    section: str
+    text: str
+    turns: tuple[int, ...]
 
 
 def turn_hits(transcript_id: str, title: str, turns: Sequence[Turn]) -> list[Hit]:
@@ -52,93 +81,254 @@ def windows(turns: Sequence[Turn], budget: int) -> list[list[int]]:
     return [g for g in groups if g]
 
 
-def _render(sections: dict[str, list[str]]) -> str:
-    parts = []
-    for name in SECTIONS:
-        lines = sections.get(name) or []
-        if name == "Overview":
-            parts.append(f"**{name}**\n" + " ".join(lines))
-        elif lines:
-            parts.append(f"**{name}**\n" + "\n".join(f"- {line}" for line in lines))
-    return "\n\n".join(parts)
+def _remap(text: str, mapping: Callable[[int], int]) -> str:
+    """`text` with every [n] marker (also "[1, 2]", "[3-5]") rewritten as [mapping(n)][...]."""
+    return _BRACKETS.sub(lambda m: "".join(f"[{mapping(n)}]" for n in marker_numbers(m.group(1))),
+                         normalise_markers(text))
+
+
+def parse_points(raw: str) -> list[tuple[str, str]]:
+    """(section, text) of each point line the map step wrote; lines without a tag count as POINT
+    when they cite a turn, headings and other lines are skipped."""
+    points = []
+    for line in raw.splitlines():
+        tagged = _TAGGED.match(line)
+        if tagged:
+            points.append((KINDS[tagged.group(1).upper()], tagged.group("body").strip()))
+        elif _BRACKETS.search(line) and not line.strip().startswith(("#", "**")):
+            points.append(("Overview", _BULLET.sub("", line).strip()))
+    return points
+
+
+def check_point(section: str, text: str, group: Sequence[int], hits: Sequence[Hit], similarity: Similarity | None,
+                names: SpeakerNames) -> Point | None:
+    """The point with its citations verified against the turns of its window (positions `group`),
+    or None when it says nothing ("None") or no turn of the window supports it."""
+    claim = strip_markers(normalise_markers(text))
+    if not claim or _NOTHING.match(claim) or not key_terms(claim, names.terms):
+        return None
+    first = group[0]
+    local = _remap(text, lambda n: max(n - first, 0))
+    checked = verify(local, [hits[j].text for j in group], similarity, names)
+    if not checked.passages or not strip_markers(checked.text):
+        return None
+    absolute = _remap(checked.text, lambda k: first + checked.passages[k - 1] + 1)
+    return Point(section=section, text=absolute, turns=tuple(first + p for p in checked.passages))
+
+
+def dedup(points: Sequence[Point], names: SpeakerNames) -> list[Point]:
+    """Points without those that repeat an earlier one of the same section (shared key terms)."""
+    kept: list[tuple[Point, set[str]]] = []
+    for point in points:
+        terms = key_terms(strip_markers(point.text), names.terms)
+        if any(p.section == point.section and len(terms & t) >= _DUPLICATE * len(terms | t) for p, t in kept):
+            continue
+        kept.append((point, terms))
+    return [p for p, _ in kept]
+
+
+def _sentence(point: Point) -> str:
+    """The point as one overview sentence: its text, its markers before the final stop."""
+    body = strip_markers(point.text)
+    stop = body[-1] if body[-1] in ".!?…" else "."
+    return f"{body.rstrip('.!?…')} {''.join(f'[{t + 1}]' for t in point.turns)}{stop}"
+
+
+def _points_line(point: Point) -> str:
+    return f"- {_LABELS[point.section]}{point.text}"
+
+
+def render(overview: str, points: Sequence[Point], hits: Sequence[Hit]) -> Answer:
+    """The sectioned summary with markers renumbered 1..m in order of first appearance."""
+    parts = [f"**Overview**\n{overview}"] if overview else []
+    for name in SECTIONS[1:]:
+        lines = [f"- {p.text}" for p in points if p.section == name]
+        if lines:
+            parts.append(f"**{name}**\n" + "\n".join(lines))
+    text = "\n\n".join(parts)
+    order: list[int] = []
+    for m in _BRACKETS.finditer(text):
+        for n in marker_numbers(m.group(1)):
+            if n not in order:
+                order.append(n)
+    text = _remap(text, lambda n: order.index(n) + 1)
+    checked = CheckedAnswer(text=text, passages=[n - 1 for n in order], flagged=[])
+    return Answer(text=text, citations=make_citations(checked, hits))
 
 
 def extractive_summary(hits: Sequence[Hit], groups: Sequence[Sequence[int]], similarity: Similarity | None,
-                       focus: str | None, progress: Progress | None) -> tuple[str, list[int]]:
-    """Sections of central cited sentences; returns the text and the hit positions it cites (in order)."""
-    sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
-    cited: list[int] = []
+                       focus: str | None, progress: Progress | None) -> Answer:
+    """Central cited sentences of every window, decisions and action items by cue phrases."""
+    overview: list[str] = []
+    points: list[Point] = []
     for done, group in enumerate(groups, start=1):
         sentences = [(j, s) for j in group for s in split_sentences(hits[j].text.split(": ", 1)[-1])
                      if len(s.split()) >= 4]
         if sentences:
             texts = [s for _, s in sentences]
             if similarity is not None:
-                m = similarity.matrix(texts, texts)
-                score = m.mean(axis=1)
+                score = similarity.matrix(texts, texts).mean(axis=1)
                 if focus:
                     score = score + similarity.matrix([focus], texts, left_is_query=True)[0] * 2
             else:
                 score = np.array([len(t.split()) for t in texts], dtype=np.float32)
             for k in sorted(np.argsort(-score)[:_CENTRAL_PER_WINDOW]):
                 j, s = sentences[int(k)]
-                sections["Overview"].append((j, s))  # type: ignore[arg-type]
+                overview.append(f"{s.rstrip()} [{j + 1}]")
             for j, s in sentences:
-                for name, cue in _CUES.items():
-                    if cue.search(s):
-                        sections[name].append((j, s))  # type: ignore[arg-type]
+                points.extend(Point(section=name, text=f"{s.rstrip()} [{j + 1}]", turns=(j,))
+                              for name, cue in _CUES.items() if cue.search(s))
         if progress:
             progress(done, len(groups))
-    numbered: dict[str, list[str]] = {}
-    for name, items in sections.items():
-        lines = []
-        for j, s in items:  # type: ignore[misc]
-            if j not in cited:
-                cited.append(j)
-            lines.append(f"{s.rstrip()} [{cited.index(j) + 1}]")
-        numbered[name] = lines
-    return _render(numbered), cited
+    return render(" ".join(overview), points, hits)
 
 
-def _numbered(hits: Sequence[Hit], positions: Sequence[int]) -> str:
-    return "\n".join(f"[{j + 1}] {hits[j].text}" for j in positions)
+class _Memo:
+    """An encoder function that embeds each distinct text once (a summary checks many points
+    against the same window's turns)."""
+
+    def __init__(self, fn: EmbedFn) -> None:
+        self.fn = fn
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if new:
+            self.vectors.update(zip(new, np.asarray(self.fn(new), dtype=np.float32)))
+        return np.stack([self.vectors[t] for t in texts])
 
 
-def _focus_line(focus: str | None) -> str:
-    return f'Keep only what bears on: "{focus}".' if focus else ""
+def _focus_line(focus: str | None, none_line: bool) -> str:
+    if not focus:
+        return ""
+    return f'Keep only what bears on: "{focus}".' + (" When nothing in these turns does, write NONE." if none_line else "")
+
+
+def _overview_prompt(template: str, points: Sequence[Point], language: str, focus: str | None,
+                     budget: int) -> tuple[str, list[int]]:
+    """The reduce prompt (points evenly thinned to fit `budget` tokens) and the turn positions its
+    [n] markers number (marker n = positions[n - 1])."""
+    chosen = list(points)
+    while len(chosen) > 1 and sum(estimate_tokens(p.text) + 4 for p in chosen) > budget:
+        chosen = chosen[::2] if len(chosen) > 3 else chosen[:-1]
+    positions = sorted({t for p in chosen for t in p.turns})
+    number = {t: i + 1 for i, t in enumerate(positions)}
+    lines = "\n".join(_points_line(Point(p.section, _remap(p.text, lambda n: number.get(n - 1, 0)), p.turns))
+                      for p in chosen)
+    return template.format(points=lines, language=language, focus=_focus_line(focus, False)), positions
+
+
+@dataclass
+class _Summarizer:
+    """One LLM summary run: `pieces()` yields each window's checked points as they are found and
+    leaves the final Answer in `answer`."""
+
+    llm: Any
+    hits: list[Hit]
+    groups: list[list[int]]
+    similarity: Similarity | None
+    names: SpeakerNames
+    language: str
+    focus: str | None
+    map_prompt: str
+    reduce_prompt: str
+    reduce_budget: int
+    refusal: str
+    progress: Progress | None
+    answer: Answer | None = None
+
+    def pieces(self) -> Iterator[str]:
+        points: list[Point] = []
+        for done, group in enumerate(self.groups, start=1):
+            prompt = self.map_prompt.format(passages="\n".join(f"[{j + 1}] {self.hits[j].text}" for j in group),
+                                            language=language_name(self.language),
+                                            focus=_focus_line(self.focus, True))
+            found = []
+            for section, text in parse_points(str(self.llm.complete(prompt))):
+                point = check_point(section, text, group, self.hits, self.similarity, self.names)
+                if point is not None:
+                    found.append(point)
+            merged = dedup(points + found, self.names)  # keeps every earlier point, so the new ones come last
+            new, points = merged[len(points):], merged
+            if self.progress:
+                self.progress(done, len(self.groups))
+            if new:
+                yield "".join(_points_line(p) + "\n" for p in new)
+        if not points:
+            self.answer = Answer(text=self.refusal, citations=[], refused=True)
+            return
+        self.answer = render(self._overview(points), points, self.hits)
+
+    def _overview(self, points: Sequence[Point]) -> str:
+        """Cited overview sentences: written by the reduce call from all points when there are many,
+        else (or when none of its sentences holds up) the first points themselves."""
+        general = ([p for p in points if p.section == "Overview"] or [p for p in points if p.section == "Decisions"]
+                   or list(points))
+        fallback = " ".join(_sentence(p) for p in general[:_OVERVIEW_POINTS])
+        if len(points) < _REDUCE_MIN_POINTS:
+            return fallback
+        prompt, positions = _overview_prompt(self.reduce_prompt, points, language_name(self.language), self.focus,
+                                             self.reduce_budget)
+        raw = str(self.llm.complete(prompt)).strip()
+        checked = verify(" ".join(raw.split()), [self.hits[t].text for t in positions], self.similarity, self.names)
+        if not checked.passages:
+            return fallback
+        return _remap(checked.text, lambda k: positions[checked.passages[k - 1]] + 1)
+
+
+def _final(answer: Answer, hits: Sequence[Hit]) -> AnswerStream:
+    """A stream over a finished summary whose sources are its cited turns ([n] = sources[n - 1])."""
+    by_turn = {h.turns[0]: h for h in hits}
+    return AnswerStream.of(answer, [by_turn[c.turns[0]] for c in answer.citations])
 
 
 def summarize(index: Any, transcript_id: str, focus: str | None = None, stream: bool = False,
               progress: Progress | None = None) -> Answer | AnswerStream:
-    """A cited summary of one indexed transcript (see `Index.summarize`)."""
+    """A cited summary of one indexed transcript (see `Index.summarize`); served from the index's
+    summary cache when the same transcript, focus, prompts and model were summarized before."""
     from .engine import engine_for
 
     engine = engine_for(index)
     record = index.manifest.transcripts[transcript_id]
     turns = index.turns(transcript_id)
     hits = turn_hits(transcript_id, record.title, turns)
-    llm_settings = index.settings.llm
-    language = question_language(focus or " ".join(t.text for t in turns[:20]))
-    if engine.llm is None:
-        groups = windows(turns, 1500)
-        text, cited = extractive_summary(hits, groups, engine.similarity, focus, progress)
-        answer = Answer(text=text, citations=make_citations(CheckedAnswer(text=text, passages=cited, flagged=[]), hits))
-        return AnswerStream.of(answer) if stream else answer
     directory = default_prompts_dir()
-    map_prompt, reduce_prompt = _read(directory, "summary_map.txt"), _read(directory, "summary_reduce.txt")
-    budget = max(256, llm_settings.context_window - llm_settings.max_tokens - estimate_tokens(map_prompt)
-                 - _PROMPT_ALLOWANCE)
-    groups = windows(turns, budget)
-    points: list[str] = []
-    for done, group in enumerate(groups, start=1):
-        prompt = map_prompt.format(passages=_numbered(hits, group), language=language_name(language),
-                                   focus=_focus_line(focus))
-        points.append(str(engine.llm.complete(prompt)).strip())
+    templates = (read_prompt(directory, MAP_PROMPT), read_prompt(directory, REDUCE_PROMPT))
+    key = summary_key(record.content_hash, focus, templates, index.settings.llm, index.manifest.embedder)
+    cached = index.backend.summaries.get(key)
+    if cached is not None:
+        answer = answer_from_dict(cached)
         if progress:
-            progress(done, len(groups))
-    raw = reduce_prompt.format(points="\n".join(points), language=language_name(language),
-                               focus=_focus_line(focus))
-    checked = verify(str(engine.llm.complete(raw)).strip(), [h.text for h in hits], engine.similarity, NO_NAMES)
-    answer = Answer(text=checked.text, citations=make_citations(checked, hits), flagged=checked.flagged,
-                    refused=not checked.passages)
-    return AnswerStream.of(answer) if stream else answer
+            progress(1, 1)
+        return _final(answer, hits) if stream else answer
+    language = question_language(focus or " ".join(t.text for t in turns[:20]))
+
+    def store(answer: Answer) -> Answer:
+        index.backend.summaries.put(key, transcript_id, answer_to_dict(answer))
+        return answer
+
+    similarity = (Similarity(_Memo(engine.similarity.embed_fn),
+                             _Memo(engine.similarity.query_embed_fn) if engine.similarity.query_embed_fn else None)
+                  if engine.similarity is not None else None)
+    if engine.llm is None:
+        answer = store(extractive_summary(hits, windows(turns, 1500), similarity, focus, progress))
+        return _final(answer, hits) if stream else answer
+    llm_settings = index.settings.llm
+    budget = max(256, llm_settings.context_window - llm_settings.max_tokens - estimate_tokens(templates[0])
+                 - _PROMPT_ALLOWANCE)
+    run = _Summarizer(llm=engine.llm, hits=hits, groups=windows(turns, budget), similarity=similarity,
+                      names=SpeakerNames.of(record.speakers), language=language, focus=focus,
+                      map_prompt=templates[0], reduce_prompt=templates[1],
+                      reduce_budget=max(256, llm_settings.context_window - llm_settings.max_tokens
+                                        - estimate_tokens(templates[1]) - _PROMPT_ALLOWANCE),
+                      refusal=engine.prompts.refusal(language), progress=progress)
+
+    def finish(_raw: str) -> Answer:
+        assert run.answer is not None
+        return run.answer if run.answer.refused else store(run.answer)
+
+    if stream:
+        return AnswerStream(run.pieces(), finish, engine.prompts.refusal(language), hits)
+    for _ in run.pieces():
+        pass
+    return finish("")

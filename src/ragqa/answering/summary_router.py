@@ -3,6 +3,9 @@ everything someone said about something), in English, Italian and Russian, and t
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from ..types import Answer, Citation, Hit
 
 _WHOLE = re.compile(
     r"\b(summar\w*|sum up|recap|overview|gist|main points|key points|what (was|were|did they) (decided|agreed)|"
@@ -22,3 +25,31 @@ def summary_request(question: str) -> tuple[bool, str | None]:
         return False, None
     match = _FOCUS.search(question)
     return True, (match.group("focus").strip() if match else None)
+
+
+_PICK_TOP = 3  # transcripts the answer offers when a whole-transcript question names none of several
+_PICK = {
+    "en": ("This asks about a whole transcript, and the index holds {n}. The closest to the question:\n{items}\n"
+           "Pick one (the transcript filter, or `ragqa summarize ID`) and ask again to get its summary."),
+    "it": ("La domanda riguarda un'intera trascrizione e l'indice ne contiene {n}. Le più vicine alla domanda:\n"
+           "{items}\nScegline una (il filtro per trascrizione, o `ragqa summarize ID`) e chiedi di nuovo."),
+    "ru": ("Вопрос касается всей стенограммы, а в индексе их {n}. Ближайшие к вопросу:\n{items}\n"
+           "Выберите одну (фильтр по стенограмме или `ragqa summarize ID`) и спросите снова."),
+}
+
+
+def pick_transcript(index: Any, question: str, focus: str | None) -> Answer:
+    """The answer to a whole-transcript question over several transcripts: the few most relevant to
+    it (by their best passage, each cited) and how to summarize one of them."""
+    from .language import question_language
+
+    best: dict[str, Hit] = {}
+    for hit in index.search(focus or question, k=30):
+        best.setdefault(hit.transcript_id, hit)
+    top = list(best.values())[:_PICK_TOP]
+    items = "\n".join(f"{n}. {h.title} (id {h.transcript_id}) [{n}]" for n, h in enumerate(top, start=1))
+    template = _PICK.get(question_language(question), _PICK["en"])
+    citations = [Citation(n=n, transcript_id=h.transcript_id, title=h.title, speaker=h.speaker, turns=list(h.turns),
+                          quote=h.text, score=h.score, date=h.date, start=h.start, end=h.end)
+                 for n, h in enumerate(top, start=1)]
+    return Answer(text=template.format(n=len(index.manifest.transcripts), items=items), citations=citations)

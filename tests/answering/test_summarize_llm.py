@@ -1,0 +1,31 @@
+"""Whole-transcript summary with the real bundled Qwen model on a real QMSum excerpt (slow): the first
+cited points stream before the summary is done, the sections are built from them, every line cited."""
+import re
+
+import pytest
+
+import ragqa
+from ragqa.answering.citations import cited_numbers
+from ragqa.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_streamed_summary_of_a_meeting_excerpt(tmp_path):
+    index = ragqa.build_index(["tests/data/samples/qmsum_Bed010_first40.jsonl"], tmp_path / "index",
+                              settings=Settings(threads=2, llm={"backend": "llamacpp"}))
+    tid = index.transcripts()[0].id
+    stream = index.summarize(tid, stream=True)
+    assert len(stream.sources) == len(index.turns(tid))
+    first = next(iter(stream))
+    assert first.startswith("- ") and cited_numbers(first)
+    assert all(1 <= n <= len(stream.sources) for n in cited_numbers(first))
+    answer = stream.answer
+    assert answer.text.startswith("**Overview**\n") and not answer.refused
+    assert set(cited_numbers(answer.text)) == {c.n for c in answer.citations}
+    bullets = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    assert len(bullets) == len(set(bullets))
+    assert not any(re.match(r"- (none|n/a)\b", b, re.IGNORECASE) for b in bullets)
+    lines = [line for line in answer.text.splitlines() if line and not line.startswith("**")]
+    assert all(cited_numbers(line) for line in lines)
+    assert index.summarize(tid) == answer  # stored with the index

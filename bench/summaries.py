@@ -93,6 +93,7 @@ def run(meetings: list[str], with_peer: bool, max_topics: int) -> Table:
     import ragqa
     from ragqa.answering.engine import engine_for
     from ragqa.answering.summary_router import summary_request
+    from ragqa.lexical import strip_markup
     from ragqa.settings import Settings
 
     rows = {r["meeting_id"]: r for r in read_jsonl(DATA / "qmsum-val" / "transcripts.jsonl")}
@@ -112,7 +113,7 @@ def run(meetings: list[str], with_peer: bool, max_topics: int) -> Table:
             tid = ids[meeting]
             turns = index.turns(tid)
             words = sum(len(t.text.split()) for t in turns)
-            text = "\n".join(f"{t.speaker}: {t.text}" for t in turns)
+            text = "\n".join(f"{t.speaker}: {strip_markup(t.text)}" for t in turns)  # as ragqa's map step reads it
             queries: list[tuple[str, str | None, str | None]] = [(WHOLE, None, None)]
             for q in questions:
                 whole, focus = summary_request(q["question"])

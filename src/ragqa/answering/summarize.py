@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..lexical import strip_markup
 from ..types import Answer, Hit, Turn
 from .citations import CheckedAnswer, make_citations, marker_numbers, normalise_markers, strip_markers, verify
 from .language import language_name, question_language
@@ -72,7 +73,7 @@ def windows(turns: Sequence[Turn], budget: int) -> list[list[int]]:
     groups: list[list[int]] = [[]]
     used = 0
     for i, turn in enumerate(turns):
-        cost = estimate_tokens(f"[{i + 1}] {turn.speaker}: {turn.text}")
+        cost = estimate_tokens(f"[{i + 1}] {turn.speaker}: {strip_markup(turn.text)}")
         if groups[-1] and used + cost > budget:
             groups.append([])
             used = 0
@@ -151,7 +152,7 @@ def render(overview: str, points: Sequence[Point], hits: Sequence[Hit]) -> Answe
         for n in marker_numbers(m.group(1)):
             if n not in order:
                 order.append(n)
-    text = _remap(text, lambda n: order.index(n) + 1)
+    text = re.sub(r"[ \t]{2,}", " ", _remap(text, lambda n: order.index(n) + 1))
     checked = CheckedAnswer(text=text, passages=[n - 1 for n in order], flagged=[])
     return Answer(text=text, citations=make_citations(checked, hits))
 
@@ -162,7 +163,7 @@ def extractive_summary(hits: Sequence[Hit], groups: Sequence[Sequence[int]], sim
     overview: list[str] = []
     points: list[Point] = []
     for done, group in enumerate(groups, start=1):
-        sentences = [(j, s) for j in group for s in split_sentences(hits[j].text.split(": ", 1)[-1])
+        sentences = [(j, s) for j in group for s in split_sentences(strip_markup(hits[j].text.split(": ", 1)[-1]))
                      if len(s.split()) >= 4]
         if sentences:
             texts = [s for _, s in sentences]
@@ -240,7 +241,8 @@ class _Summarizer:
     def pieces(self) -> Iterator[str]:
         points: list[Point] = []
         for done, group in enumerate(self.groups, start=1):
-            prompt = self.map_prompt.format(passages="\n".join(f"[{j + 1}] {self.hits[j].text}" for j in group),
+            passages = "\n".join(f"[{j + 1}] {strip_markup(self.hits[j].text)}" for j in group)
+            prompt = self.map_prompt.format(passages=passages,
                                             language=language_name(self.language),
                                             focus=_focus_line(self.focus, True))
             found = []

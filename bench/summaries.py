@@ -77,7 +77,7 @@ def rouge(prediction: str, reference: str) -> dict[str, float]:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    plain = _MARK.sub("", prediction).replace("**", "")
+    plain = _MARK.sub("", " ".join(s.lstrip("- ") for s in sentences(prediction)))  # no headings or markers
     return {k: 100 * v.fmeasure for k, v in scorer.score(reference, plain).items()}
 
 

@@ -96,3 +96,16 @@ def test_render_numbers_markers_in_order_and_cites_every_line(qmsum_index):
     assert answer.text == ("**Overview**\nThe meeting opened [1].\n\n**Decisions**\n- They report first [2].\n\n"
                            "**Action items**\n- PhD A starts [3][2].")
     assert [c.turns for c in answer.citations] == [hits[11].turns, hits[8].turns, hits[4].turns]
+
+
+def test_whole_transcript_question_over_several_transcripts_asks_to_pick(tmp_path, seed_path):
+    index = ragqa.build_index([seed_path, "tests/data/samples/qmsum_Bed010_first40.jsonl"], tmp_path / "index",
+                              settings=Settings(threads=2, llm={"backend": "none"}))
+    answer = index.ask("Summarize what was said about the syntax trees")
+    assert answer.text.startswith("This asks about a whole transcript, and the index holds 2.")
+    assert "1. Bed010 (id Bed010) [1]" in answer.text and answer.citations[0].transcript_id == "Bed010"
+    assert {c.transcript_id for c in answer.citations} <= {t.id for t in index.transcripts()}
+    italian = index.ask("Riassumi l'incontro", stream=True)
+    assert "".join(italian).startswith("La domanda riguarda un'intera trascrizione")
+    routed = index.ask("Summarize the meeting", transcript="Bed010")
+    assert routed.text.startswith("**Overview**")

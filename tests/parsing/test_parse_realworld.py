@@ -215,3 +215,10 @@ def test_unreadable_ttml_is_one_problem(tmp_path: Path) -> None:
     transcripts, problems = parse_file(path)
     assert transcripts == []
     assert [p.message for p in problems] == ["cannot read TTML subtitles: Unsupported time expression: 00:00:09:20"]
+
+
+def test_podcast_name_over_a_timed_line() -> None:
+    assert _plain("podcast_name_over_time.txt") == [
+        ("Lex Fridman", "The following is a conversation with a bridge engineer.", 0.0),
+        ("Alice Moreno", "Thanks for having me.\n(00:00:45) It is good to be here.", 41.0),
+        ("Lex Fridman", "Let us start at the beginning.", 62.0)]

@@ -4,7 +4,8 @@
 diarization label), "00:01:02<TAB>Name:<TAB>text" (Zoom chat), "Name (00:01:02): text",
 "Name (retranslated): text", "**Name:** text", "**Name:** \\[04:30\\] text" (escaped Markdown time),
 "Phoebe, Ross, and Joey: text" (a group), "10:02:33 From Alice to Everyone: text" (Zoom chat); "[Name] text",
-"Name (00:01:02) text", and header lines "[Name] 00:01:02" / "Name  0:03" with the speech on the lines below.
+"Name (00:01:02) text", and header lines "[Name] 00:01:02" / "Name  0:03" with the speech on the lines below,
+or "Name" over a line that opens with "(00:01:02)".
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ _HEADER = re.compile(  # a line holding only a name and a time: the speech follo
     rf"(?:[ \t]{{2,}}|\t))\[?(?P<time>{_TIME})\]?[ \t]*$")  # a bare name is followed by 2 spaces or a tab
 _TIMED_NAME = re.compile(  # "Lex Fridman (00:00:00) text", "Alice [01:02]": a name and a bracketed time, no colon
     rf"[ \t]*(?:\*\*)?(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)(?:\*\*)?[ \t]+[\[(](?P<time>{_TIME})[\])][ \t]*")
+_NAME_OVER_TIME = re.compile(  # "Lex Fridman" alone on a line, the next one opening with "(00:00:00)"
+    rf"[ \t]*(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)[ \t]*\n[ \t]*[\[(](?P<time>{_TIME})[\])][ \t]*")
 _ZOOM_FROM = re.compile(  # Zoom chat: "10:02:33 From Alice Smith to Everyone: text", "... From Alice Smith : text"
     rf"[ \t]*(?P<time>{_TIME})[ \t]+From[ \t]+(?P<name>[^:\n]{{1,80}}?)(?:[ \t]+to[ \t]+[^:\n]{{1,60}}?)?[ \t]*:[ \t]*")
 _DIARIZED = re.compile(r"SPEAKER_\d+")
@@ -89,6 +92,14 @@ def match_header(text: str, pos: int = 0, endpos: int | None = None) -> Label | 
     if not (bracket_speaker(name) if bracketed else plausible_speaker(name)):
         return None
     return Label(speaker=name, end=match.end(), start=timestamp_seconds(match.group("time")))
+
+
+def match_name_over_time(text: str, pos: int = 0, endpos: int | None = None) -> Label | None:
+    """A name alone on its line whose speech, on the next line, opens with "(00:00:00)" or "[00:00]"."""
+    match = _NAME_OVER_TIME.match(text, pos, len(text) if endpos is None else endpos)
+    if not match or not plausible_speaker(name := " ".join(match.group("name").split())):
+        return None
+    return Label(name, match.end(), timestamp_seconds(match.group("time")))
 
 
 def bracket_speaker(name: str) -> bool:

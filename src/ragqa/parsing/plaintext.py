@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 
 from ragqa.errors import ParseError
 from ragqa.parsing.dates import parse_dateline
-from ragqa.parsing.labels import Label, match_bracket, match_header, match_label, plausible_speaker
+from ragqa.parsing.labels import (
+    Label,
+    match_bracket,
+    match_header,
+    match_label,
+    match_name_over_time,
+    plausible_speaker,
+)
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
 
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
@@ -112,7 +119,7 @@ def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
     """A paragraph as one unlabelled segment, or split at every labelled line if its first line is labelled."""
     start, end = block
     line_end = _line_end(text, start, end)
-    label = _label(text, start, line_end, screenplay)
+    label = _label(text, start, line_end, end, screenplay)
     if label is None:
         scene = screenplay and _SCENE.match(text, start)  # "INT. CENTRAL PERK - DAY" is narration
         return [_Segment(NARRATION if scene or _DIRECTION.fullmatch(text, start, end) else None, block)]
@@ -121,7 +128,7 @@ def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
     while line_end < end:
         line_start = line_end + 1
         line_end = _line_end(text, line_start, end)
-        label = _label(text, line_start, line_end, screenplay)
+        label = _label(text, line_start, line_end, end, screenplay)
         if label:
             segments.append(_Segment(current.speaker, _trim(text, current.span[0], line_start), current.start,
                                      current.line_start))
@@ -130,8 +137,9 @@ def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
     return segments
 
 
-def _label(text: str, start: int, end: int, screenplay: bool) -> Label | None:
-    found = match_label(text, start, end) or match_header(text, start, end) or match_bracket(text, start, end)
+def _label(text: str, start: int, end: int, block_end: int, screenplay: bool) -> Label | None:
+    found = (match_label(text, start, end) or match_header(text, start, end) or match_bracket(text, start, end)
+             or match_name_over_time(text, start, block_end))
     if found is None and screenplay:
         name = _screenplay_name(text, start, end)
         found = Label(name, end, None) if name else None

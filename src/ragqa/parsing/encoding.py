@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+from collections import Counter
 from pathlib import Path
 
 import charset_normalizer
@@ -148,9 +149,9 @@ def _latin_fit(sample: str) -> float:
     letters = sum(ch.isalpha() for ch in sample)
     if not foreign or len(foreign) > _MAX_FOREIGN_SHARE * max(letters, 1):
         return 0.0 if foreign else 1.0
-    rest = [ch for k, ch in foreign if ch not in _SIGNS or _inside_word(sample, k)]
-    fits = max(sum(ch in alphabet for ch in rest) for alphabet in _ALPHABETS)
-    return (len(foreign) - len(rest) + fits) / len(foreign)
+    rest = Counter(ch for k, ch in foreign if ch not in _SIGNS or _inside_word(sample, k))
+    fits = max(sum(n for ch, n in rest.items() if ch in alphabet) for alphabet in _ALPHABETS)
+    return (len(foreign) - rest.total() + fits) / len(foreign)
 
 
 def _inside_word(text: str, k: int) -> bool:

@@ -5,8 +5,8 @@ start?, end?}]}`; other top-level fields go to `meta`. Turn indices are position
 empty turns are dropped without renumbering (QMSum gold turn numbers refer to these positions).
 A .json file holds one object, a list of objects, or a bare list of turns. The turn list may also be
 called `segments` (whisper, whisperX), `utterances` (AssemblyAI, Deepgram) or `meeting_transcripts` (QMSum),
-and a turn's text `content` or `transcript` (Deepgram nests `utterances` in `results`). Times are seconds, except in `utterances` whose times are all
-whole numbers: AssemblyAI's milliseconds.
+and a turn's text `content` or `transcript` (Deepgram nests `utterances` in `results`). Times are seconds,
+except in `utterances` whose times are all whole numbers: AssemblyAI's milliseconds.
 """
 from __future__ import annotations
 

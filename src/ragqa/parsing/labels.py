@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _TIME = r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
 _LABEL = re.compile(
-    rf"[ \t]*(?:\[(?P<t1>{_TIME})(?:[ \t]*-->[ \t]*{_TIME})?\][ \t]*|(?P<t0>{_TIME})[ \t]+)?"  # [00:01:02] or 00:01:02 first
+    rf"[ \t]*(?:\[(?P<t1>{_TIME})(?:[ \t]*-->[ \t]*{_TIME})?\][ \t]*|(?P<t0>{_TIME})[ \t]+)?"  # [00:01:02], 00:01:02
     r"(?:\*\*)?(?P<ob>\[)?(?P<name>[^\W\d_][^:\n\[\]()*]{0,79}?)(?(ob)\])[ \t]*"  # name, **bold** or [bracketed]
     rf"(?:[\[(](?P<t2>{_TIME})[\])][ \t]*|\([^()\n:]{{1,40}}\)[ \t]*)?"  # (00:01:02) or (retranslated)
     r"(?:\*\*)?:(?:\*\*)?(?=\s|$)"

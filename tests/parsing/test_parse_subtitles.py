@@ -120,3 +120,13 @@ def test_cues_before_any_speaker_are_narration(tmp_path: Path) -> None:
     assert [(turn.speaker, turn.text, turn.start, turn.end) for turn in t.turns] == [
         (NARRATION, "[Music]", 0.0, 2.0), ("Anchor", "Good evening. Here is the news.", 2.0, 5.0),
         ("Guest", "Thanks.", 6.0, 7.0)]
+
+
+def test_capitalised_name_before_speech_counts_in_a_sparsely_labelled_file(tmp_path: Path) -> None:
+    lines = ["Where is everybody?", "MAN: Over here!", "I told you: wait.", *["Fine."] * 9]
+    path = tmp_path / "sdh.srt"
+    path.write_text("".join(f"{n}\n00:00:{n:02d},000 --> 00:00:{n:02d},500\n{text}\n\n"
+                            for n, text in enumerate(lines, start=1)), encoding="utf-8")
+    t, _ = _parse(path)
+    assert [(turn.speaker, turn.text[:17]) for turn in t.turns] == [
+        (NARRATION, "Where is everybod"), ("MAN", "Over here!"), (NARRATION, "I told you: wait.")]

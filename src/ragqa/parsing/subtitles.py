@@ -5,7 +5,7 @@ with start/end seconds.
 Speakers come from `<v Name>` voice tags, "Name:" or "[Name]" at the start of a cue line ("Name:"
 or "[Name]" alone on its line names the speaker of the lines below). The file is consistently labelled when a
 tenth of its cues carry a voice tag or "Name:"; only then do "Name:" prefixes count (a film's
-dialogue has the odd `Digo: "..."`). "[Name]" counts when Name is a capitalised name, not a sound
+dialogue has the odd `Digo: "..."`), except a name in capitals before mixed-case speech ("MAN: Hey!"). "[Name]" counts when Name is a capitalised name, not a sound
 (`[Music]`, `[risas]`), as in Netflix SDH subtitles. A cue line without a label continues the
 previous speaker in a consistently labelled file, elsewhere only when the previous line ends
 mid-sentence; otherwise, and on a line that starts with a dialogue dash, it is narration ""
@@ -224,6 +224,11 @@ def _ends_sentence(draft: _Draft) -> bool:
     return draft.parts[-1].rstrip("\"'»”’)]").endswith((".", "!", "?", "…"))
 
 
+def _captioned_name(line: _Line) -> bool:
+    """"MAN: Hey, you!": a capitalised name before mixed-case speech, as SDH captions mark a speaker."""
+    return bool(line.speaker and line.speaker.isupper() and line.text and not line.text.isupper())
+
+
 def _turns(cues: list[_Cue]) -> list[Turn]:
     per_cue = [(cue, [replace(line, speaker=line.speaker or cue.voice) for line in _speaker_lines(cue.lines)])
                for cue in cues]
@@ -235,7 +240,7 @@ def _turns(cues: list[_Cue]) -> list[Turn]:
     for cue, lines in per_cue:
         for line in lines:
             speaker, text = line.speaker, line.text
-            if line.colon and not consistent:
+            if line.colon and not consistent and not _captioned_name(line):
                 speaker, text = None, line.whole
             if not text:
                 pending = speaker

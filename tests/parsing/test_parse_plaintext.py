@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ragqa.parsing import parse_file, read_text
+from ragqa.parsing.plaintext import parse_plaintext
 from ragqa.types import NARRATION, Transcript
 
 PUTIN, TOKAYEV = "Vladimir Putin", "Kassym-Jomart Tokayev"
@@ -155,3 +156,8 @@ def test_blank_file_gives_problems(bad: Path) -> None:
         transcripts, problems = parse_file(bad / name)
         assert transcripts == []
         assert [(p.path, p.message) for p in problems] == [(str(bad / name), message)]
+
+
+def test_capitalised_guest_in_a_script_of_capitals_stays_a_speaker() -> None:
+    (t,), _ = parse_plaintext("MONICA: Hi.\n\nROSS: Hey.\n\nMR. HECKLES: Keep it down!\n\nMONICA: Sorry.\n", "s.txt", "s")
+    assert [turn.speaker for turn in t.turns] == ["MONICA", "ROSS", "MR. HECKLES", "MONICA"]

@@ -166,17 +166,19 @@ def _is_screenplay(text: str, blocks: list[Span]) -> bool:
 
 
 def _checked(segments: list[_Segment], text: str) -> list[_Segment]:
-    """Undo labels that are not speakers: section markers (narration) and capitalised phrases used once."""
+    """Undo labels that are not speakers: section markers (narration), and capitalised phrases used once
+    in a file whose speakers are mostly not written in capitals ("MR. HECKLES:" in a script of capitals stays)."""
     counts: dict[str, int] = {}
     for segment in segments:
         if segment.speaker:
             counts[segment.speaker] = counts.get(segment.speaker, 0) + 1
+    capitals = sum(n for name, n in counts.items() if name.isupper()) * 2 > sum(counts.values())
     out = []
     for segment in segments:
         name = segment.speaker
         if name and name.lower().strip("* ") in _MARKERS:
             segment = _Segment(NARRATION, segment.span)
-        elif name and counts[name] == 1 and len(name.split()) > 1 and name.isupper():
+        elif name and counts[name] == 1 and len(name.split()) > 1 and name.isupper() and not capitals:
             segment = _Segment(None, _trim(text, segment.line_start, segment.span[1]))
         out.append(segment)
     return out

@@ -42,3 +42,25 @@ def test_closing_a_stream_early_frees_the_model(llm):
 def test_raw_completion(llm):
     text = llm.complete("The capital of France is", formatted=True, max_tokens=3).text
     assert "Paris" in text
+
+
+def test_prefill_puts_the_prompt_start_in_the_cache(llm):
+    rules = ChatMessage(role="system", content="You answer questions about transcripts. " * 20)
+    llm.prefill([rules, ChatMessage(role="user", content="Passages:")])
+    llm.chat([rules, ChatMessage(role="user", content="Passages: [1] Putin: hello. Say hi.")], max_tokens=2)
+    assert llm.last_timings["cache_n"] >= 100  # the rules were not read again
+
+
+def test_models_are_shared_per_process_and_unload_frees_them(llm):
+    from ragqa.llm.xllamacpp_llm import _MODELS
+
+    twin = make_llm(Settings(threads=2, llm={"backend": "llamacpp", "max_tokens": 24, "context_window": 2048}))
+    twin.load()
+    key = (llm.model_path, llm.context_window, llm.threads)
+    server = _MODELS[key].server
+    assert key in _MODELS and llm.complete("Say OK.", max_tokens=2).text is not None
+    assert _MODELS[key].server is server  # the second LLM object did not load another copy
+    twin.unload()
+    assert key not in _MODELS
+    assert llm.complete("Say OK.", max_tokens=2).text is not None  # loaded again on demand
+    assert key in _MODELS

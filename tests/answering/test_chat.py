@@ -8,7 +8,7 @@ import ragqa
 from ragqa.answering.chat import plan_search
 from ragqa.answering.condense import clean_rewrite, history_text, load_condense_prompts, rewrite_messages
 from ragqa.answering.conversation import Conversation, Exchange, read_conversation
-from ragqa.answering.followup import follows_up, read_follow_up, rewrite_by_rules
+from ragqa.answering.followup import follows_up, read_follow_up, rewrite_by_rules, still_missing
 from ragqa.errors import RagqaError
 from ragqa.settings import Settings
 
@@ -154,3 +154,18 @@ def test_index_chat_carries_the_speaker_into_a_pronoun_question(two_meetings):
     assert answer.standalone_question == "And what did he (Tokayev) say about trade last year?"
     hits = two_meetings.search(answer.standalone_question, k=3, transcript=SEED_ID)
     assert any("28 miliardi" in h.text for h in hits)
+
+
+def test_the_rules_add_what_the_llm_rewrite_left_out():
+    conversation = read_conversation([{"role": "user", "content": BORDER}, tokayev_answer(),
+                                      {"role": "user", "content": "And what did he say about trade last year?"}])
+    reading = read_follow_up(conversation, SPEAKERS)
+    assert rewrite_by_rules("What did he say about trade last year?",
+                            still_missing("What did he say about trade last year?", reading, SPEAKERS)) == \
+        "What did he (Tokayev) say about trade last year?"
+    named = "What did Tokayev say about trade last year?"
+    assert still_missing(named, reading, SPEAKERS).speakers == ()
+    plant = read_follow_up(Conversation("Which company takes part in it?", (
+        Exchange("What did Tokayev say about the nuclear power plant?", "…"),)), SPEAKERS)
+    assert still_missing("Which company is involved in the nuclear power plant?", plant, SPEAKERS).terms == ()
+    assert still_missing("Which company takes part?", plant, SPEAKERS).terms == ("nuclear", "power", "plant")

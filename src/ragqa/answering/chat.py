@@ -11,7 +11,7 @@ from ..types import Answer
 from .conversation import Conversation, read_conversation
 from .condense import rewrite_with_llm
 from .engine import engine_for
-from .followup import read_follow_up, rewrite_by_rules
+from .followup import read_follow_up, rewrite_by_rules, still_missing
 from .stream import AnswerStream
 from .summary_router import summary_request
 
@@ -29,8 +29,8 @@ class SearchPlan:
 def plan_search(conversation: Conversation, speakers: Sequence[str], llm: Any = None,
                 locate: Callable[[str], str | None] | None = None) -> SearchPlan:
     """How to search the conversation's new question. A question that stands alone costs nothing; a
-    follow-up is rewritten by `llm` when there is one (its rules-based form when the model's reply is
-    unusable) and keeps to the transcript the previous answer cited, or when it cited none, to the
+    follow-up is rewritten by `llm` when there is one (the rules add the speakers and topic it left
+    out, or do the whole rewrite when the model's reply is unusable) and keeps to the transcript the previous answer cited, or when it cited none, to the
     transcript `locate(previous question)` finds."""
     reading = read_follow_up(conversation, speakers)
     question = conversation.question
@@ -41,8 +41,9 @@ def plan_search(conversation: Conversation, speakers: Sequence[str], llm: Any = 
     if summary_request(question)[0]:  # "Summarize this meeting": the words stay, the transcript carries
         return SearchPlan(question, reading.transcript, "as is")
     rewritten = rewrite_with_llm(conversation, llm) if llm is not None else None
-    if rewritten is not None:
-        return SearchPlan(rewritten, reading.transcript, "llm")
+    if rewritten is not None:  # what the model left out is added by the rules
+        completed = rewrite_by_rules(rewritten, still_missing(rewritten, reading, speakers))
+        return SearchPlan(completed, reading.transcript, "llm")
     return SearchPlan(rewrite_by_rules(question, reading), reading.transcript, "rules")
 
 

@@ -3,6 +3,7 @@ rule-based carry-over that makes it searchable on its own (the previous question
 transcript and key terms)."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -133,6 +134,15 @@ def read_follow_up(conversation: Conversation, speakers: Sequence[str]) -> Readi
     terms = _topic_terms(previous, question_language(previous.searched), named) \
         if about_something or not _own_topic(question, lang, named) else ()
     return Reading(follows_up=True, speakers=carried, terms=terms, transcript=_previous_transcript(previous))
+
+
+def still_missing(rewritten: str, reading: Reading, speakers: Sequence[str]) -> Reading:
+    """What a rewrite (the LLM's) left out of `reading`: the carried speakers unless it names a
+    speaker, the previous topic unless it repeats a word of it."""
+    names = () if detect_speakers(rewritten, list(speakers)) else reading.speakers
+    words = {fold(w)[:5] for w in _words(rewritten)}
+    terms = () if any(fold(t)[:5] in words for t in reading.terms) else reading.terms
+    return dataclasses.replace(reading, speakers=names, terms=terms)
 
 
 def _surname(label: str) -> str:

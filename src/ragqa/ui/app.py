@@ -10,6 +10,7 @@ import gradio as gr
 
 from ..errors import RagqaError
 from .render import SourceGroup, answer_html, esc, header_html, searched_note, sources_panel
+from ..parsing import SUPPORTED_SUFFIXES
 from .service import ChatService, llm_label
 
 log = logging.getLogger(__name__)
@@ -220,8 +221,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                     backend = gr.Radio(backends, value=backends[0][1], label="Answer writer", elem_id="backend",
                                        info="The answer is written in the language of your question.")
                 with gr.Accordion("Add transcripts", open=False, elem_id="upload"):
-                    files = gr.File(file_count="multiple", file_types=[".txt", ".json", ".jsonl", ".vtt", ".srt"],
-                                    label="Transcript files: .txt, .json, .jsonl, .vtt, .srt", elem_id="files")
+                    files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
+                                    label="Transcript files: " + ", ".join(SUPPORTED_SUFFIXES), elem_id="files")
                     add = gr.Button("Add to index", variant="primary", elem_id="add-files")
                     upload_status = gr.Markdown(elem_id="upload-status")
             with gr.Column(scale=2, min_width=300, elem_id="sources-col"):

@@ -13,11 +13,11 @@ from typing import Any
 
 from ..errors import RagqaError
 from ..index import Index
+from ..parsing import SUPPORTED_SUFFIXES
 from ..retrieval import Filters
 from ..types import Answer, Hit
 from .render import SourceGroup, retrieved_group, source_group
 
-UPLOAD_SUFFIXES: tuple[str, ...] = (".txt", ".json", ".jsonl", ".vtt", ".srt")
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _LLM_NAMES = {"none": "extractive quotes (no LLM)", "ollama": "Ollama", "openai": "OpenAI-compatible API"}
 
@@ -204,11 +204,11 @@ class ChatService:
         names = {str(Path(p)): Path(p).name for p in paths}
         accepted = []
         for path in paths:
-            if Path(path).suffix.lower() in UPLOAD_SUFFIXES:
+            if Path(path).suffix.lower() in SUPPORTED_SUFFIXES:
                 accepted.append(path)
             else:
                 result.problems.append(f"{Path(path).name}: unsupported file type; use "
-                                       + ", ".join(UPLOAD_SUFFIXES))
+                                       + ", ".join(SUPPORTED_SUFFIXES))
         if not accepted:
             return result
         with self._write_lock:

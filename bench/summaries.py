@@ -32,6 +32,7 @@ class _Timings:
         self.prompt_n = self.predicted_n = 0
         self.prompt_ms = self.predicted_ms = 0.0
         self.calls = 0
+        self.outputs: list[str] = []  # what the model wrote, call by call
 
     def add(self, raw: Any) -> None:
         timings = (raw or {}).get("timings") if isinstance(raw, dict) else None
@@ -57,6 +58,8 @@ def _listen(timings: list[_Timings]) -> None:
         def handle(self, event: Any, **kwargs: Any) -> None:
             if isinstance(event, (LLMChatEndEvent, LLMCompletionEndEvent)) and event.response is not None:
                 timings[-1].add(getattr(event.response, "raw", None))
+                message = getattr(event.response, "message", None)
+                timings[-1].outputs.append(str(message.content if message is not None else event.response.text))
 
     get_dispatcher().add_event_handler(Handler())
 
@@ -135,11 +138,12 @@ def run(meetings: list[str], with_peer: bool, max_topics: int) -> Table:
                               "seconds": seconds, "summary": summary, "reference": reference, "rouge": scores,
                               "cited_share": cited_share(summary), "llm_calls": t.calls, "prompt_tokens": t.prompt_n,
                               "prompt_seconds": t.prompt_ms / 1000, "generated_tokens": t.predicted_n,
-                              "generation_seconds": t.predicted_ms / 1000, "floor_seconds": floor}
+                              "generation_seconds": t.predicted_ms / 1000, "floor_seconds": floor,
+                              "llm_outputs": t.outputs}
                     table.data.append(record)
                     table.add(meeting, words, query[:60], system, scores.get("rouge1"), scores.get("rouge2"),
                               scores.get("rougeL"), seconds, 1000 * seconds / words, record["cited_share"], floor)
-                    print(json.dumps({k: v for k, v in record.items() if k not in ("summary", "reference")}),
+                    print(json.dumps({k: v for k, v in record.items() if k not in ("summary", "reference", "llm_outputs")}),
                           flush=True)
     table.notes.append("floor s: prompt tokens read by the model / its measured prompt rate (llama.cpp timings)")
     table.notes.append("cited: share of summary sentences and bullets carrying a verified [n] citation")

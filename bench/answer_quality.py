@@ -119,7 +119,8 @@ class _RagqaSystem:
         self.settings, self.cache, self.k = settings, cache, k
         self._indexes: dict[str, Any] = {}
 
-    def answer(self, q: dict[str, Any]) -> tuple[str, set[int], bool]:
+    def prepare(self, q: dict[str, Any]) -> None:
+        """Index the question's meeting (not timed)."""
         mid = q["meeting_id"]
         if mid not in self._indexes:
             row = _meeting(mid)
@@ -127,6 +128,9 @@ class _RagqaSystem:
                                                               for i, t in enumerate(row["turns"])])
             self._indexes[mid] = build_from_transcripts([transcript], index_dir=self.cache / "qmsum-meeting" / mid,
                                                         settings=self.settings)
+
+    def answer(self, q: dict[str, Any]) -> tuple[str, set[int], bool]:
+        mid = q["meeting_id"]
         answer = _engine(self._indexes[mid]).ask(q["question"], k=self.k, transcript=mid)
         assert isinstance(answer, Answer)
         return answer.text, {t for c in answer.citations for t in c.turns}, answer.refused
@@ -144,6 +148,10 @@ class _PeerSystem:
         self.llm = make_llm(settings)
         self.embed_model = _embedding_class()(make_embedder(settings))
         self._engines: dict[str, tuple[Any, str, list[tuple[int, int]]]] = {}
+
+    def prepare(self, q: dict[str, Any]) -> None:
+        """Index the question's meeting (not timed)."""
+        self._engine(q["meeting_id"])
 
     def _engine(self, mid: str) -> tuple[Any, str, list[tuple[int, int]]]:
         if mid not in self._engines:
@@ -189,6 +197,7 @@ def run_qmsum(args: argparse.Namespace) -> None:
     for q in _questions(args.n, args.offset):
         if q["qid"] in store["results"] and not args.redo:
             continue
+        system.prepare(q)
         start = time.perf_counter()
         text, cited, refused = system.answer(q)
         seconds = time.perf_counter() - start

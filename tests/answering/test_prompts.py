@@ -44,12 +44,18 @@ def test_missing_template_is_named(tmp_path):
 
 def test_fixed_instructions_come_before_anything_that_varies():
     """llama.cpp reuses the longest common prompt prefix: two questions in other languages over other
-    passages must share the whole system message, and the user message starts with the passages."""
+    passages must share the system message and the instructions that open the user message, up to
+    the passages (`{no_answer}` is a constant)."""
     prompts = load_prompts()
     assert "{" not in prompts.system
-    assert prompts.qa.startswith("Passages:\n{passages}")
-    assert prompts.qa.index("{question}") < prompts.qa.index("{language}")
+    head = prompts.qa[:prompts.qa.index("{passages}")]
+    assert head.replace("{no_answer}", "").count("{") == 0 and len(head) > 200
+    assert prompts.qa.index("{passages}") < prompts.qa.index("{question}") < prompts.qa.index("{language}")
     template = prompts.chat_template()
-    first = template.format_messages(passages="[1] A: uno.", question="Quando?", language="Italian", no_answer="N")
-    second = template.format_messages(passages="[1] B: два.", question="Когда?", language="Russian", no_answer="N")
+    first = template.format_messages(passages="[1] A: uno.", question="Quando?", language="Italian",
+                                     no_answer="NO_ANSWER")
+    second = template.format_messages(passages="[1] B: два.", question="Когда?", language="Russian",
+                                      no_answer="NO_ANSWER")
     assert first[0].content == second[0].content == prompts.system
+    shared = head.replace("{no_answer}", "NO_ANSWER")
+    assert first[1].content.startswith(shared) and second[1].content.startswith(shared)

@@ -222,3 +222,9 @@ def test_podcast_name_over_a_timed_line() -> None:
         ("Lex Fridman", "The following is a conversation with a bridge engineer.", 0.0),
         ("Alice Moreno", "Thanks for having me.\n(00:00:45) It is good to be here.", 41.0),
         ("Lex Fridman", "Let us start at the beginning.", 62.0)]
+
+
+def test_note_block_containing_an_arrow_is_a_comment() -> None:
+    (transcript,), problems = parse_file(DATA / "corpus" / "pycaption" / "sample_webvtt_note_with_arrow.vtt")
+    assert problems == []
+    assert [(t.text, t.start) for t in transcript.turns] == [("Hello", 1.0)]

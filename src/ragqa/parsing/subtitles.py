@@ -72,7 +72,7 @@ def parse_vtt(text: str, path: str, stem: str) -> tuple[list[Transcript], list[S
     else:
         problems.append(SourceProblem(path, "missing 'WEBVTT' header line; read the cues anyway", 1))
     blocks = [b for b in blocks if b[0][1].split(maxsplit=1)[0] not in _VTT_BLOCKS
-              or any(_TIMING_LINE.search(line) for _, line in b)]  # "NOTE x" right above a timing line is a cue id
+              or any(_TIMING_LINE.search(line) for _, line in b[1:])]  # "NOTE x" above a timing line is a cue id
     return _transcript(_cues(blocks, path, problems), path, stem, problems)
 
 

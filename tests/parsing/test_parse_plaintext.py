@@ -161,3 +161,12 @@ def test_blank_file_gives_problems(bad: Path) -> None:
 def test_capitalised_guest_in_a_script_of_capitals_stays_a_speaker() -> None:
     (t,), _ = parse_plaintext("MONICA: Hi.\n\nROSS: Hey.\n\nMR. HECKLES: Keep it down!\n\nMONICA: Sorry.\n", "s.txt", "s")
     assert [turn.speaker for turn in t.turns] == ["MONICA", "ROSS", "MR. HECKLES", "MONICA"]
+
+
+def test_markdown_headings_are_narration_and_rules_are_dropped() -> None:
+    text = "# Episode 1\n\n**Host:** Hi.\n\n---\n\nMore.\n\n## Part 2\n\nA word from our sponsor.\n\n**Guest:** Yes.\n"
+    (t,), _ = parse_plaintext(text, "ep.md", "ep")
+    assert t.title == "Episode 1"
+    assert [(turn.speaker, turn.text) for turn in t.turns] == [
+        ("Host", "Hi.\n\nMore."), (NARRATION, "Part 2\n\nA word from our sponsor."), ("Guest", "Yes.")]
+    assert all(text[turn.char_start:turn.char_end].startswith(turn.text.split("\n")[0]) for turn in t.turns)

@@ -3,13 +3,15 @@
 A turn starts where a paragraph (or, inside a paragraph that starts with a label, a line) begins
 with a speaker label (see labels.py: "Name:", "[Name]", "Name (00:01:02)", a "[Name] 00:01:02" header
 line); unlabelled paragraphs continue the current turn. Unlabelled text before the first label is
-narration, one turn per paragraph; so is a paragraph wholly in brackets ("[Scene: ...]", "(They all
-stare)") and what follows it up to the next label. A name in capitals alone on its line ("MONICA",
-"JOEY (V.O.)") is a screenplay speaker when the file has at least three such lines and one name comes
-twice; a scene heading ("INT. ...") there is narration. Not speakers: an all-capitals phrase of
-several words used once ("MORE IMPORTANTLY:"), and section markers ("**Break:**"): the text after a
-marker is narration. `char_start:char_end` of each turn is the span of its text in the decoded source
-(paragraph breaks inside it as written; `text` joins them with "\\n\\n").
+narration, one turn per paragraph. Narration too, with what follows up to the next label: a Markdown
+heading after the first paragraph ("## Part 2", its text) and a paragraph wholly in brackets
+("[Scene: ...]", "(They all stare)"); a Markdown rule ("---") is dropped. A name in capitals alone
+on its line ("MONICA", "JOEY (V.O.)") is a screenplay speaker when the file has at least three such
+lines and one name comes twice; a scene heading ("INT. ...") there is narration. Not speakers: an
+all-capitals phrase of several words used once ("MORE IMPORTANTLY:"), and section markers
+("**Break:**"): the text after a marker is narration. `char_start:char_end` of each turn is the span
+of its text in the decoded source (paragraph breaks inside it as written; `text` joins them with
+"\\n\\n").
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ _SOURCE = re.compile(
     re.IGNORECASE,
 )
 _HEADING = re.compile(r"#{1,6}[ \t]+(?P<title>[^\n]+?)[ \t#]*")
+_RULE = re.compile(r"(?:-{3,}|\*{3,}|_{3,})[ \t]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _SCREENPLAY_NAME = re.compile(r"[ \t]*(?P<name>[^\W\d_a-z][^\W_a-z]*(?:[ .'-]+[^\W_a-z]+){0,2})"
                               r"[ \t]*(?:\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D|CONT|OFF)\))?[ \t]*")
@@ -79,7 +82,7 @@ def parse_plaintext(text: str, path: str, stem: str) -> tuple[list[Transcript], 
         blocks.pop(0)
     screenplay = _is_screenplay(text, blocks)
     segments = _checked([segment for block in blocks for segment in _segments(text, block, screenplay)], text)
-    if segments[0].speaker is None:
+    if segments and segments[0].speaker is None:
         dateline = parse_dateline(text[slice(*segments[0].span)])
         if dateline:
             transcript.date, transcript.place = dateline.date, dateline.place
@@ -87,7 +90,7 @@ def parse_plaintext(text: str, path: str, stem: str) -> tuple[list[Transcript], 
                 transcript.title = _first_sentence(dateline.summary)
     transcript.turns = _turns(text, segments)
     if not transcript.turns:
-        raise ParseError(path, "speaker labels but no text")
+        raise ParseError(path, "speaker labels but no text" if segments else "no text")
     return [transcript], []
 
 
@@ -121,6 +124,11 @@ def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
     line_end = _line_end(text, start, end)
     label = _label(text, start, line_end, end, screenplay)
     if label is None:
+        if _RULE.fullmatch(text, start, end):  # a Markdown rule "---" is no text
+            return []
+        heading = _HEADING.fullmatch(text, start, end)
+        if heading:  # a Markdown heading "## Part 2" is narration
+            return [_Segment(NARRATION, heading.span("title"))]
         scene = screenplay and _SCENE.match(text, start)  # "INT. CENTRAL PERK - DAY" is narration
         return [_Segment(NARRATION if scene or _DIRECTION.fullmatch(text, start, end) else None, block)]
     segments: list[_Segment] = []

@@ -114,3 +114,11 @@ def test_name_with_a_bracketed_time(line: str, expected: Label | None) -> None:
 ])
 def test_labels_after_whisper_time_ranges_and_short_times(line: str, expected: Label) -> None:
     assert match_label(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("**Lex Fridman** [(00:00:00)](https://youtube.com/watch?v=x&t=0) The following", Label("Lex Fridman", 64, 0.0)),
+    ("**Host:** [04:30](https://example.org/ep1#t=270) Welcome", Label("Host", 48, 270.0)),
+])
+def test_linked_markdown_times(line: str, expected: Label) -> None:
+    assert (match_label(line) or match_header(line)) == expected

@@ -18,14 +18,15 @@ _LABEL = re.compile(
     r"(?:\*\*)?(?P<ob>\[)?(?P<name>[^\W\d_][^:\n\[\]()*]{0,79}?)(?(ob)\])[ \t]*"  # name, **bold** or [bracketed]
     rf"(?:[\[(](?P<t2>{_TIME})[\])][ \t]*|\([^()\n:]{{1,40}}\)[ \t]*)?"  # (00:01:02) or (retranslated)
     r"(?:\*\*)?:(?:\*\*)?(?=\s|$)"
-    rf"(?:[ \t]*\\?\[(?P<t3>{_TIME})\\?\](?=\s|$))?"  # "**Name:** \[04:30\]": the time after the label
+    rf"(?:[ \t]*\\?\[\(?(?P<t3>{_TIME})\)?\\?\](?:\([^()\s]*\))?(?=\s|$))?"  # "**Name:** \[04:30\]", "[04:30](url)"
 )
 _BRACKET = re.compile(r"[ \t]*\[(?P<name>[^\[\]\n]{1,40})\][ \t]*(?=\S)")  # "[Alba] En 1928 ..."
 _HEADER = re.compile(  # a line holding only a name and a time: the speech follows on the next lines
     rf"[ \t]*(?:\[(?P<bracketed>[^\[\]\n]{{1,40}})\][ \t]+|(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)"
     rf"(?:[ \t]{{2,}}|\t))\[?(?P<time>{_TIME})\]?[ \t]*$")  # a bare name is followed by 2 spaces or a tab
 _TIMED_NAME = re.compile(  # "Lex Fridman (00:00:00) text", "Alice [01:02]": a name and a bracketed time, no colon
-    rf"[ \t]*(?:\*\*)?(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)(?:\*\*)?[ \t]+[\[(](?P<time>{_TIME})[\])][ \t]*")
+    rf"[ \t]*(?:\*\*)?(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)(?:\*\*)?[ \t]+"
+    rf"(?:[\[(](?P<time>{_TIME})[\])]|\[\((?P<linked>{_TIME})\)\]\([^()\s]*\))[ \t]*")  # or "[(00:00:00)](url)"
 _NAME_OVER_TIME = re.compile(  # "Lex Fridman" alone on a line, the next one opening with "(00:00:00)"
     rf"[ \t]*(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)[ \t]*\n[ \t]*[\[(](?P<time>{_TIME})[\])][ \t]*")
 _ZOOM_FROM = re.compile(  # Zoom chat: "10:02:33 From Alice Smith to Everyone: text", "... From Alice Smith : text"
@@ -85,7 +86,8 @@ def match_header(text: str, pos: int = 0, endpos: int | None = None) -> Label | 
     if not match:
         timed = _TIMED_NAME.match(text, pos, endpos)
         name = " ".join(timed.group("name").split()) if timed else ""
-        return Label(name, timed.end(), timestamp_seconds(timed.group("time"))) if timed and plausible_speaker(name) \
+        stamp = timed.group("time") or timed.group("linked") if timed else None
+        return Label(name, timed.end(), timestamp_seconds(stamp)) if timed and stamp and plausible_speaker(name) \
             else None
     bracketed = match.group("bracketed")
     name = " ".join((bracketed or match.group("name")).split())

@@ -228,3 +228,9 @@ def test_note_block_containing_an_arrow_is_a_comment() -> None:
     (transcript,), problems = parse_file(DATA / "corpus" / "pycaption" / "sample_webvtt_note_with_arrow.vtt")
     assert problems == []
     assert [(t.text, t.start) for t in transcript.turns] == [("Hello", 1.0)]
+
+
+def test_whisper_console_lines_keep_their_start_times() -> None:
+    assert _plain("whisper_console.txt") == [("", "Welcome back to the channel.", 0.0),
+                                             ("", "Today we look at three old bridges.", 4.2),
+                                             ("", "Let us begin.", 9.8)]

@@ -5,7 +5,8 @@ diarization label), "00:01:02<TAB>Name:<TAB>text" (Zoom chat), "Name (00:01:02):
 "Name (retranslated): text", "**Name:** text", "**Name:** \\[04:30\\] text" (escaped Markdown time),
 "Phoebe, Ross, and Joey: text" (a group), "10:02:33 From Alice to Everyone: text" (Zoom chat); "[Name] text",
 "Name (00:01:02) text", and header lines "[Name] 00:01:02" / "Name  0:03" with the speech on the lines below,
-or "Name" over a line that opens with "(00:01:02)".
+or "Name" over a line that opens with "(00:01:02)"; whisper's "[00:00.000 --> 00:03.500] text" gives a
+narration label.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ _TIMED_NAME = re.compile(  # "Lex Fridman (00:00:00) text", "Alice [01:02]": a n
     rf"(?:[\[(](?P<time>{_TIME})[\])]|\[\((?P<linked>{_TIME})\)\]\([^()\s]*\))[ \t]*")  # or "[(00:00:00)](url)"
 _NAME_OVER_TIME = re.compile(  # "Lex Fridman" alone on a line, the next one opening with "(00:00:00)"
     rf"[ \t]*(?P<name>[^\W\d_][^:\n\[\]()*]{{0,39}}?)[ \t]*\n[ \t]*[\[(](?P<time>{_TIME})[\])][ \t]*")
+_TIME_RANGE = re.compile(rf"[ \t]*\[(?P<time>{_TIME})[ \t]*-->[ \t]*{_TIME}\][ \t]*")  # "[00:00.000 --> 00:03.500]"
 _ZOOM_FROM = re.compile(  # Zoom chat: "10:02:33 From Alice Smith to Everyone: text", "... From Alice Smith : text"
     rf"[ \t]*(?P<time>{_TIME})[ \t]+From[ \t]+(?P<name>[^:\n]{{1,80}}?)(?:[ \t]+to[ \t]+[^:\n]{{1,60}}?)?[ \t]*:[ \t]*")
 _DIARIZED = re.compile(r"SPEAKER_\d+")
@@ -102,6 +104,12 @@ def match_name_over_time(text: str, pos: int = 0, endpos: int | None = None) -> 
     if not match or not plausible_speaker(name := " ".join(match.group("name").split())):
         return None
     return Label(name, match.end(), timestamp_seconds(match.group("time")))
+
+
+def match_time_range(text: str, pos: int = 0, endpos: int | None = None) -> Label | None:
+    """whisper's "[00:00.000 --> 00:03.500] text" without a speaker: a narration label "" with the start time."""
+    match = _TIME_RANGE.match(text, pos, len(text) if endpos is None else endpos)
+    return Label("", match.end(), timestamp_seconds(match.group("time"))) if match else None
 
 
 def bracket_speaker(name: str) -> bool:

@@ -26,6 +26,7 @@ from ragqa.parsing.labels import (
     match_header,
     match_label,
     match_name_over_time,
+    match_time_range,
     plausible_speaker,
 )
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
@@ -147,7 +148,7 @@ def _segments(text: str, block: Span, screenplay: bool) -> list[_Segment]:
 
 def _label(text: str, start: int, end: int, block_end: int, screenplay: bool) -> Label | None:
     found = (match_label(text, start, end) or match_header(text, start, end) or match_bracket(text, start, end)
-             or match_name_over_time(text, start, block_end))
+             or match_name_over_time(text, start, block_end) or match_time_range(text, start, end))
     if found is None and screenplay:
         name = _screenplay_name(text, start, end)
         found = Label(name, end, None) if name else None
@@ -202,7 +203,7 @@ def _turns(text: str, segments: list[_Segment]) -> list[Turn]:
     in_dialogue = False
     for segment in segments:
         if segment.speaker == NARRATION:  # a section marker or scene heading: narration, and so is what follows
-            drafts.append(_Draft(NARRATION, None, [segment.span]))
+            drafts.append(_Draft(NARRATION, segment.start, [segment.span]))
             in_dialogue = True
         elif segment.speaker is not None:
             drafts.append(_Draft(segment.speaker, segment.start, [segment.span]))

@@ -168,21 +168,29 @@ def fact_ok(answer: Answer, in_answer: tuple[str, ...], in_passage: tuple[str, .
         p.lower() in c.quote.lower() for c in answer.citations for p in in_passage)
 
 
-class LastChat(BaseEventHandler):
-    """Counts finished LLM chat calls and keeps the raw payload of the last one (remote servers report
-    their token counts and timings there)."""
+class ModelCalls(BaseEventHandler):
+    """The token counts and timings of every finished LLM chat call since `reset` (an answer may take
+    more than one), read from `llm` (in-process llama.cpp) or the call's raw payload (remote servers)."""
 
-    calls: int = 0
-    raw: Any = None
+    llm: Any = None
+    calls: list[dict[str, float]] = []
 
     @classmethod
     def class_name(cls) -> str:
-        return "LastChat"
+        return "ModelCalls"
+
+    def reset(self, llm: Any) -> None:
+        self.llm, self.calls = llm, []
 
     def handle(self, event: Any, **kwargs: Any) -> None:
         if isinstance(event, LLMChatEndEvent):
-            self.calls += 1
-            self.raw = event.response.raw if event.response is not None else None
+            self.calls.append(llm_timings(self.llm, event.response.raw if event.response is not None else None))
+
+
+def watch_calls() -> ModelCalls:
+    probe = ModelCalls()
+    get_dispatcher().add_event_handler(probe)
+    return probe
 
 
 def _field(raw: Any, name: str) -> Any:
@@ -215,13 +223,14 @@ def llm_timings(llm: Any, raw: Any) -> dict[str, float]:
     return {"prompt_n": nan, "cache_n": nan, "prompt_tps": nan, "gen_n": nan, "gen_tps": nan}
 
 
-def timed_ask(index: Index, question: str, k: int, probe: LastChat) -> dict[str, Any]:
+def timed_ask(index: Index, question: str, k: int, probe: ModelCalls) -> dict[str, Any]:
     """One streamed answer: retrieval alone, then time to sources (AnswerStream.sources), to the first
-    text piece and to the checked answer, with the backend's token counts."""
+    text piece and to the checked answer; the model calls it took, the first one's token counts, and
+    the counts summed over all of them."""
     start = time.perf_counter()
     index.search(question, k=k)
     search = time.perf_counter() - start
-    probe.raw, probe.calls = None, 0
+    probe.reset(engine_for(index).llm)
     start = time.perf_counter()
     stream = index.ask(question, k=k, stream=True)
     sources = time.perf_counter() - start if stream.sources else float("nan")
@@ -231,10 +240,13 @@ def timed_ask(index: Index, question: str, k: int, probe: LastChat) -> dict[str,
             first = time.perf_counter() - start
     answer = stream.answer
     total = time.perf_counter() - start
-    timings = llm_timings(engine_for(index).llm if probe.calls else None, probe.raw)  # NaN: no model call
-    return {"answer": answer, "search": search, "sources": sources,
-            "ttft": first if first is not None else float("nan"), "total": total, "llm_calls": probe.calls,
-            **timings}
+    nan = float("nan")
+    calls = probe.calls or [llm_timings(None, None)]
+    uncached = [c["prompt_n"] - (c["cache_n"] if c["cache_n"] == c["cache_n"] else 0) for c in calls]
+    return {"answer": answer, "search": search, "sources": sources, "ttft": first if first is not None else nan,
+            "total": total, "llm_calls": len(probe.calls), "prompt_n": calls[0]["prompt_n"],
+            "cache_n": calls[0]["cache_n"], "uncached_n": uncached[0], "uncached_all": sum(uncached),
+            "gen_n": calls[0]["gen_n"], "gen_all": sum(c["gen_n"] for c in calls)}
 
 
 def measured_rates(index: Index, reps: int) -> dict[str, float]:
@@ -245,25 +257,24 @@ def measured_rates(index: Index, reps: int) -> dict[str, float]:
         return {"prompt_n": float("nan"), "prompt_tps": float("nan"), "gen_n": float("nan"), "gen_tps": float("nan")}
     if isinstance(llm, XLlamaCppLLM):
         return measure_rates(llm.raw_chat, reps)
-    probe = LastChat()
-    get_dispatcher().add_event_handler(probe)
+    probe = watch_calls()
     runs = []
     for n in range(reps):  # a different first line each time, so a server-side prompt cache cannot help
         messages = [ChatMessage(role=m["role"], content=f"Run {n}. {m['content']}" if m["role"] == "system"
                                 else m["content"]) for m in rate_prompt()]
+        probe.reset(llm)
         llm.chat(messages, max_tokens=GEN_TOKENS)
-        runs.append(llm_timings(llm, probe.raw))
+        runs.append(probe.calls[-1])
     return {"prompt_n": runs[0]["prompt_n"], "prompt_tps": median([r["prompt_tps"] for r in runs]),
             "gen_n": runs[0]["gen_n"], "gen_tps": median([r["gen_tps"] for r in runs])}
 
 
 def floors(row: dict[str, Any], rates: dict[str, float]) -> dict[str, float]:
-    """Physical floors: time to first token >= uncached prompt tokens / prompt rate; the rest of the answer
-    >= its tokens / generation rate; sources >= the retrieval alone."""
-    cached = row["cache_n"] if row["cache_n"] == row["cache_n"] else 0
-    ttft = (row["prompt_n"] - cached) / rates["prompt_tps"]
-    return {"sources_floor": row["search"], "ttft_floor": ttft,
-            "total_floor": ttft + row["gen_n"] / rates["gen_tps"]}
+    """Physical floors: time to first token >= the first call's uncached prompt tokens / prompt rate; the
+    whole answer >= all calls' uncached prompt tokens / prompt rate + their generated tokens / generation
+    rate; sources >= the retrieval alone."""
+    return {"sources_floor": row["search"], "ttft_floor": row["uncached_n"] / rates["prompt_tps"],
+            "total_floor": row["uncached_all"] / rates["prompt_tps"] + row["gen_all"] / rates["gen_tps"]}
 
 
 def demo_index(settings: Settings, cache: Path) -> Index:
@@ -272,11 +283,10 @@ def demo_index(settings: Settings, cache: Path) -> Index:
 
 
 def latency_table(index: Index, ks: list[int], rates: dict[str, float], label: str) -> Table:
-    probe = LastChat()
-    get_dispatcher().add_event_handler(probe)
+    probe = watch_calls()
     table = Table(f"Answer latency per k, {len(QUESTIONS)} questions (en/it/ru), {label}; medians",
                   ["k", "prompt tok", "cached tok", "sources s", "x floor", "TTFT s", "x floor", "total s",
-                   "x floor", "gen tok", "fact+cite"])
+                   "x floor", "gen tok", "2nd call", "fact+cite"])
     for k in ks:
         rows = []
         for question, in_answer, in_passage in QUESTIONS:
@@ -293,23 +303,24 @@ def latency_table(index: Index, ks: list[int], rates: dict[str, float], label: s
 
         table.add(k, med("prompt_n"), med("cache_n"), med("sources"), median([r["sources"] / r["sources_floor"]
                   for r in rows]), med("ttft"), median([r["ttft"] / r["ttft_floor"] for r in rows]), med("total"),
-                  median([r["total"] / r["total_floor"] for r in rows]), med("gen_n"),
-                  f"{sum(r['ok'] for r in rows)}/{len(rows)}")
+                  median([r["total"] / r["total_floor"] for r in rows]), med("gen_all"),
+                  f"{sum(r['llm_calls'] > 1 for r in rows)}/{len(rows)}", f"{sum(r['ok'] for r in rows)}/{len(rows)}")
     table.notes.append(f"rates measured in this run: prompt {rates['prompt_tps']:.1f} tok/s, generation "
                        f"{rates['gen_tps']:.1f} tok/s ({rates['prompt_n']}-token request, uncached)")
-    table.notes.append("floors: sources = the retrieval alone (Index.search), TTFT = uncached prompt tokens / prompt "
-                       "rate, total = TTFT floor + generated tokens / generation rate; x floor = median of the "
-                       f"per-question ratios; machine: {machine()}")
+    table.notes.append("prompt / cached tok: the first model call; gen tok: all calls; 2nd call: answers whose first "
+                       "reply did not pass the citation check and were asked again on the best passages")
+    table.notes.append("floors: sources = the retrieval alone (Index.search), TTFT = the first call's uncached prompt "
+                       "tokens / prompt rate, total = all calls' uncached prompt tokens / prompt rate + generated "
+                       f"tokens / generation rate; x floor = median of the per-question ratios; machine: {machine()}")
     return table
 
 
 def first_question_table(index: Index) -> Table:
     """First and second question after a fresh model load: asked right away, and after the warm-up that
     `ragqa serve` runs before the first question arrives."""
-    probe = LastChat()
-    get_dispatcher().add_event_handler(probe)
+    probe = watch_calls()
     table = Table("First vs second question after a fresh model load (k = default)",
-                  ["start", "question", "warm-up s", "prompt tok", "cached tok", "TTFT s", "total s"])
+                  ["start", "question", "warm-up s", "prompt tok", "cached tok", "TTFT s", "total s", "calls"])
     llm = engine_for(index).llm
     pairs = [(QUESTIONS[0][0], QUESTIONS[2][0])]
     for mode in ("cold (load on first question)", "after ragqa serve's warm-up"):
@@ -326,7 +337,7 @@ def first_question_table(index: Index) -> Table:
             for n, question in enumerate((first, second), start=1):
                 row = timed_ask(index, question, DEFAULT_K, probe)
                 table.add(mode, f"{n}: {question[:40]}", warm if n == 1 else float("nan"), row["prompt_n"],
-                          row["cache_n"], row["ttft"], row["total"])
+                          row["cache_n"], row["ttft"], row["total"], row["llm_calls"])
                 table.data.append({"mode": mode, "n": n, "question": question, "warm_up_s": warm,
                                    **{key: value for key, value in row.items() if key != "answer"}})
     table.notes.append("cold: the model is unloaded, then two questions are asked; after warm-up: the model is "

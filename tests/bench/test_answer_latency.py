@@ -2,7 +2,8 @@
 physical floors, and the fixed request the rates are measured on."""
 import math
 
-from bench.answer_latency import QUESTIONS, TUNING_VARIANTS, _apply, floors, llm_timings, rate_prompt
+from bench.answer_latency import (QUESTIONS, TUNING_VARIANTS, ModelCalls, _apply, floors, llm_timings,
+                                  rate_prompt)
 from ragqa.answering.language import question_language
 from ragqa.llm.xllamacpp_llm import server_params
 
@@ -33,10 +34,24 @@ def test_openai_usage_gives_counts_and_no_rates():
     assert all(math.isnan(v) for v in llm_timings(None, None).values())  # nothing reported, no model call
 
 
-def test_floors_skip_the_cached_prefix():
-    row = {"prompt_n": 340, "cache_n": 300, "gen_n": 30, "search": 0.05}
+def test_floors_skip_the_cached_prefix_and_count_every_model_call():
+    row = {"uncached_n": 40, "uncached_all": 120, "gen_all": 30, "search": 0.05}
     got = floors(row, {"prompt_tps": 80.0, "gen_tps": 20.0})
-    assert got == {"sources_floor": 0.05, "ttft_floor": 0.5, "total_floor": 2.0}
+    assert got == {"sources_floor": 0.05, "ttft_floor": 0.5, "total_floor": 3.0}
+
+
+def test_model_calls_are_collected_from_llama_index_events():
+    from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+    from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
+
+    probe = ModelCalls()
+    probe.reset(_InProcess())
+    reply = ChatResponse(message=ChatMessage(role="assistant", content="ok"))
+    for _ in range(2):
+        probe.handle(LLMChatEndEvent(messages=[], response=reply))
+    assert [c["prompt_n"] for c in probe.calls] == [340, 340]
+    probe.reset(None)
+    assert probe.calls == []
 
 
 def test_questions_cover_english_italian_and_russian():

@@ -399,21 +399,26 @@ def main(argv: list[str] | None = None) -> int:
         llm = {"backend": args.backend or "openai", "base_url": args.llm_url, "model": args.llm_model}
     settings = load_settings(args.config)
     settings = settings.merged(llm=llm) if llm else settings
-    if args.tune:
-        tables = [tuning_table(settings, args.tune, args.variant)]
-    else:
-        index = demo_index(settings, args.cache)
-        label = f"backend {settings.llm.backend}" + (f" {settings.llm.model}" if settings.llm.model else "")
-        rates = measured_rates(index, args.rates)
-        tables = [latency_table(index, args.k, rates, label)]
-        if settings.llm.backend != "none":
-            tables.append(first_question_table(index))
-        if args.qmsum:
-            tables.append(qmsum_table(settings, args.qmsum, args.qmsum_k, args.cache))
-    for table in tables:
+    tables: list[Table] = []
+
+    def done(table: Table) -> None:  # printed and saved as each part ends, so a cut-short run keeps them
+        tables.append(table)
         print(table.render() + "\n", flush=True)
-    if args.json:
-        save_results(args.json, tables)
+        if args.json:
+            save_results(args.json, tables)
+
+    if args.tune:
+        done(tuning_table(settings, args.tune, args.variant))
+        return 0
+    index = demo_index(settings, args.cache)
+    label = f"backend {settings.llm.backend}" + (f" {settings.llm.model}" if settings.llm.model else "")
+    rates = measured_rates(index, args.rates)
+    for k in args.k:
+        done(latency_table(index, [k], rates, label))
+    if settings.llm.backend != "none":
+        done(first_question_table(index))
+    if args.qmsum:
+        done(qmsum_table(settings, args.qmsum, args.qmsum_k, args.cache))
     return 0
 
 

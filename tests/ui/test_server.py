@@ -30,7 +30,7 @@ def test_warm_up_reports_a_model_that_cannot_load(index, tmp_path):
 
 def test_prompt_prefix_is_what_every_answer_prompt_starts_with():
     template = load_prompts().chat_template()
-    prefix = prompt_prefix(template)
+    prefix = prompt_prefix(template, no_answer=NO_ANSWER)
     for question in ("How long is the border?", "Quando Tokayev visiterà la Russia?"):
         messages = template.format_messages(passages="[1] Putin: text", question=question, language="Italian",
                                             no_answer=NO_ANSWER)
@@ -46,8 +46,9 @@ def test_prompt_prefix_stops_at_the_first_field():
 
     template = ChatPromptTemplate(message_templates=[
         ChatMessage(role="system", content="Fixed rules."),
-        ChatMessage(role="user", content="Read this: {passages} then {question}"),
+        ChatMessage(role="user", content="Say {no_answer} if unsure. Read this: {passages} then {question}"),
         ChatMessage(role="user", content="never reached"),
     ])
     assert [(m.role.value, m.content) for m in prompt_prefix(template)] == [
-        ("system", "Fixed rules."), ("user", "Read this: ")]
+        ("system", "Fixed rules."), ("user", "Say ")]
+    assert prompt_prefix(template, no_answer="NONE")[-1].content == "Say NONE if unsure. Read this: "

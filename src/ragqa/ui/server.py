@@ -88,12 +88,15 @@ def prepare_model(settings: Settings, show_progress: bool = True) -> str | None:
     return None
 
 
-def prompt_prefix(template: Any) -> list[ChatMessage]:
-    """The messages of a chat prompt template up to its first `{field}`: the part every request with it
-    starts with."""
+def prompt_prefix(template: Any, **known: str) -> list[ChatMessage]:
+    """The messages of a chat prompt template up to its first `{field}` not given in `known`: the part
+    every request with it starts with."""
     prefix = []
     for message in template.message_templates:
-        fixed, field, _ = (message.content or "").partition("{")
+        content = message.content or ""
+        for name, value in known.items():
+            content = content.replace("{" + name + "}", value)
+        fixed, field, _ = content.partition("{")
         prefix.append(ChatMessage(role=message.role, content=fixed))
         if field:
             break
@@ -109,10 +112,10 @@ def warm_up(service: ChatService) -> str | None:
     llm = make_llm(service.index.settings)
     prefill = getattr(llm, "prefill", None)
     if prefill is not None:
-        from ..answering.prompts import load_prompts
+        from ..answering.prompts import NO_ANSWER, load_prompts
 
         try:
-            prefill(prompt_prefix(load_prompts().chat_template()))
+            prefill(prompt_prefix(load_prompts().chat_template(), no_answer=NO_ANSWER))
         except RagqaError as exc:
             return str(exc)
     return None

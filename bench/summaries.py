@@ -33,15 +33,21 @@ class _Timings:
         self.prompt_ms = self.predicted_ms = 0.0
         self.calls = 0
         self.outputs: list[str] = []  # what the model wrote, call by call
+        self._last: Any = None
 
-    def add(self, raw: Any) -> None:
+    def add(self, raw: Any) -> bool:
+        """Count one request's timings; False for a request already counted (a completion that runs
+        as a chat fires both events, with the same timings)."""
         timings = (raw or {}).get("timings") if isinstance(raw, dict) else None
-        if timings:
-            self.calls += 1
-            self.prompt_n += int(timings.get("prompt_n", 0))
-            self.prompt_ms += float(timings.get("prompt_ms", 0.0))
-            self.predicted_n += int(timings.get("predicted_n", 0))
-            self.predicted_ms += float(timings.get("predicted_ms", 0.0))
+        if not timings or timings == self._last:
+            return False
+        self._last = timings
+        self.calls += 1
+        self.prompt_n += int(timings.get("prompt_n", 0))
+        self.prompt_ms += float(timings.get("prompt_ms", 0.0))
+        self.predicted_n += int(timings.get("predicted_n", 0))
+        self.predicted_ms += float(timings.get("predicted_ms", 0.0))
+        return True
 
 
 def _listen(timings: list[_Timings]) -> None:
@@ -57,9 +63,9 @@ def _listen(timings: list[_Timings]) -> None:
 
         def handle(self, event: Any, **kwargs: Any) -> None:
             if isinstance(event, (LLMChatEndEvent, LLMCompletionEndEvent)) and event.response is not None:
-                timings[-1].add(getattr(event.response, "raw", None))
-                message = getattr(event.response, "message", None)
-                timings[-1].outputs.append(str(message.content if message is not None else event.response.text))
+                if timings[-1].add(getattr(event.response, "raw", None)):
+                    message = getattr(event.response, "message", None)
+                    timings[-1].outputs.append(str(message.content if message is not None else event.response.text))
 
     get_dispatcher().add_event_handler(Handler())
 

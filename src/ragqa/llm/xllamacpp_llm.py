@@ -138,7 +138,12 @@ class XLlamaCppLLM(CustomLLM):
     def prefill(self, messages: Sequence[ChatMessage]) -> None:
         """Read `messages` into the model's prompt cache now (loading the model if needed), so that a
         later request whose prompt starts with them reads only what follows."""
-        self._run({**self._payload(messages, stream=False), "max_tokens": 1}, chat=True)
+        self.raw_chat({**self._payload(messages, stream=False), "max_tokens": 1})
+
+    def raw_chat(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """One llama.cpp chat-completions request as given (OpenAI fields plus llama.cpp's own, e.g.
+        `cache_prompt`, `ignore_eos`); returns llama.cpp's reply with its `timings`."""
+        return self._run(payload, chat=True)
 
     def unload(self) -> None:
         """Free the loaded model (waiting for a running request); the next request loads it again."""

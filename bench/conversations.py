@@ -3,7 +3,8 @@ en.kremlin.ru transcripts), in English, Italian and Russian (tests/data/conversa
 
 Each conversation is played turn by turn through `Index.chat`, every answer fed back as history
 (with its citations, as the UI and the CLI do). For the last question, whose answer is a fact:
-- found@5: a passage holding the fact is among the 5 passages searched for the question,
+- found@5: a passage holding the fact is among the 5 passages searched for the question (and, as a
+  ceiling for the transcript carry-over, when the right transcript is given),
 - answered: the answer states the fact and cites a passage holding it,
 side by side with the same last question asked alone (`Index.ask`, no conversation). Also: the share
 of follow-ups rewritten (first questions and questions that stand alone skip the rewrite) and the
@@ -78,6 +79,8 @@ def play(index: Index, case: dict[str, Any]) -> dict[str, Any]:
         "found_chat": holds(index.search(searched, k=SEARCH_K, transcript=plan.transcript),
                             case["transcript"], case["in_passage"]),
         "found_alone": holds(index.search(last, k=SEARCH_K), case["transcript"], case["in_passage"]),
+        "found_scoped": holds(index.search(searched, k=SEARCH_K, transcript=case["transcript"]),
+                              case["transcript"], case["in_passage"]),
         "answered_chat": answered(answer, case), "answered_alone": answered(alone, case),
         "answer": answer.text,
     }
@@ -100,6 +103,8 @@ def run(backend: str, cache: Path) -> list[Table]:
               sum(r["answered_alone"] for r in results) / n)
     table.add("in the conversation (Index.chat)", sum(r["found_chat"] for r in results) / n,
               sum(r["answered_chat"] for r in results) / n)
+    table.add("ceiling: the searched question in its right transcript", sum(r["found_scoped"] for r in results) / n,
+              "")
     steps = [s for r in results for s in r["rewrites"]]
     follow = [s for s in steps if s["follow_up"]]
     firsts = [s for s in steps if not s["follow_up"]]

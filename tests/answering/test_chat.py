@@ -6,7 +6,8 @@ import pytest
 
 import ragqa
 from ragqa.answering.chat import plan_search
-from ragqa.answering.condense import clean_rewrite, history_text, load_condense_prompts, rewrite_messages
+from ragqa.answering.condense import (clean_rewrite, history_text, load_condense_prompts, repeats_earlier,
+                                      rewrite_messages)
 from ragqa.answering.conversation import Conversation, Exchange, read_conversation
 from ragqa.answering.followup import follows_up, read_follow_up, rewrite_by_rules, still_missing
 from ragqa.errors import RagqaError
@@ -82,11 +83,11 @@ def test_a_russian_follow_up_names_the_speaker_of_the_previous_question():
         "А что он (Tokayev) сказал о торговле?"
 
 
-def test_a_thing_pointed_at_brings_the_previous_topic():
+def test_a_thing_pointed_at_brings_the_previous_topic_and_the_speaker_named_before():
     conversation = Conversation("Which company takes part in it?",
                                 (Exchange("What did Tokayev say about the nuclear power plant?", "…"),))
     assert rewrite_by_rules(conversation.question, read_follow_up(conversation, SPEAKERS)) == \
-        "Which company takes part in it — nuclear power plant?"
+        "Which company takes part in it (Tokayev) — nuclear power plant?"
 
 
 def test_a_standalone_question_is_searched_as_it_is_without_the_llm():
@@ -169,3 +170,10 @@ def test_the_rules_add_what_the_llm_rewrite_left_out():
         Exchange("What did Tokayev say about the nuclear power plant?", "…"),)), SPEAKERS)
     assert still_missing("Which company is involved in the nuclear power plant?", plant, SPEAKERS).terms == ()
     assert still_missing("Which company takes part?", plant, SPEAKERS).terms == ("nuclear", "power", "plant")
+
+
+def test_a_rewrite_that_repeats_the_previous_question_is_refused():
+    conversation = Conversation("E il volume degli scambi dell'anno scorso?",
+                                (Exchange("Quanto è lungo il confine tra Kazakistan e Russia?", "7591 km."),))
+    assert repeats_earlier("Quanto è lungo il confine tra Kazakistan e Russia?", conversation)
+    assert not repeats_earlier("Qual è stato il volume degli scambi dell'anno scorso?", conversation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,4 +92,13 @@ def rewrite_with_llm(conversation: Conversation, llm: LLM, prompts: CondenseProm
         response = llm.chat(messages, max_tokens=REWRITE_MAX_TOKENS)
     except TypeError:  # an LLM whose chat() takes no max_tokens
         response = llm.chat(messages)
-    return clean_rewrite(response.message.content or "", conversation.question)
+    rewritten = clean_rewrite(response.message.content or "", conversation.question)
+    return None if rewritten is None or repeats_earlier(rewritten, conversation) else rewritten
+
+
+def repeats_earlier(rewritten: str, conversation: Conversation) -> bool:
+    """Is the rewrite an earlier question over again rather than the new one (a small model's slip:
+    "E il volume degli scambi?" rewritten as the previous question about the border)?"""
+    own = SequenceMatcher(None, rewritten.casefold(), conversation.question.casefold()).ratio()
+    return any(SequenceMatcher(None, rewritten.casefold(), e.question.casefold()).ratio() > max(own, 0.8)
+               for e in conversation.history)

@@ -88,8 +88,9 @@ def follows_up(question: str) -> bool:
 
 
 def _previous_speakers(previous: Exchange, speakers: Sequence[str]) -> tuple[str, ...]:
-    """Who the previous exchange was about: the speakers its question named, else the speakers its
-    answer cited most, else those its answer names."""
+    """Who the previous exchange was about: the speakers its question named (carried into any
+    follow-up that names nobody), else the speaker its answer cited most, else those its answer
+    names (carried into a question about someone: "he", "lui", "сказал")."""
     named = detect_speakers(previous.searched, list(speakers))
     if named:
         return tuple(named)
@@ -128,7 +129,8 @@ def read_follow_up(conversation: Conversation, speakers: Sequence[str]) -> Readi
     own_speakers = detect_speakers(question, list(speakers))
     before = _previous_speakers(previous, speakers)
     about_someone = bool(words & (_PERSONAL.get(lang, frozenset()) | either | _SAYING))
-    carried = before if about_someone and not own_speakers else ()
+    named_before = bool(detect_speakers(previous.searched, list(speakers)))
+    carried = before if (about_someone or named_before) and not own_speakers else ()
     named = list(own_speakers) + list(before)
     about_something = bool(words & (_POINTING.get(lang, frozenset()) | either))
     terms = _topic_terms(previous, question_language(previous.searched), named) \

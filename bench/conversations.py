@@ -114,7 +114,7 @@ def run(backend: str, cache: Path) -> list[Table]:
     rewrite = Table("The rewrite step", ["questions", "n", "rewritten", "by the LLM", "median s"])
     rewrite.add("first questions", len(firsts), sum(s["method"] != "as is" for s in firsts),
                 sum(s["method"] == "llm" for s in firsts), statistics.median([s["seconds"] for s in firsts]))
-    rewrite.add("follow-ups", len(follow), len(rewritten), sum(s["method"] == "llm" for s in follow),
+    rewrite.add("later questions", len(follow), len(rewritten), sum(s["method"] == "llm" for s in follow),
                 statistics.median([s["seconds"] for s in follow]))
     rewrite.notes.append(f"median time of an LLM rewrite: "
                          f"{statistics.median(llm_steps) if llm_steps else 0:.2f} s; of a skipped or rule-based "

@@ -9,8 +9,8 @@ from typing import Any
 import gradio as gr
 
 from ..errors import RagqaError
-from .render import SourceGroup, answer_html, esc, header_html, searched_note, sources_panel
 from ..parsing import SUPPORTED_SUFFIXES
+from .render import SourceGroup, answer_html, esc, header_html, searched_note, sources_panel
 from .service import ChatService, llm_label
 
 log = logging.getLogger(__name__)

@@ -33,6 +33,7 @@ _PROMPT_ALLOWANCE = 256  # tokens for the template text and message framing
 _CENTRAL_PER_WINDOW = 2
 _REDUCE_MIN_POINTS = 3  # fewer points than this: the overview is the points themselves, no reduce call
 _OVERVIEW_POINTS = 5  # points an overview made without the reduce call keeps
+_OVERVIEW_SENTENCES = 4  # sentences of the reduce call's overview kept (the prompt asks for 2 to 4)
 _DUPLICATE = 0.6  # key-term Jaccard at which a point repeats one already kept
 _CUES = {
     "Decisions": re.compile(r"\b(we (have )?(decided|agreed)|let's go with|abbiamo deciso|abbiamo concordato|"
@@ -90,9 +91,13 @@ def _remap(text: str, mapping: Callable[[int], int]) -> str:
 
 def parse_points(raw: str) -> list[tuple[str, str]]:
     """(section, text) of each point line the map step wrote; lines without a tag count as POINT
-    when they cite a turn, headings and other lines are skipped."""
+    when they cite a turn, headings and other lines are skipped, and so is a last line that stops
+    mid-sentence (cut by the output limit)."""
     points = []
-    for line in raw.splitlines():
+    lines = raw.strip().splitlines()
+    if lines and not lines[-1].rstrip().endswith((".", "!", "?", "…", "]")):
+        lines.pop()
+    for line in lines:
         tagged = _TAGGED.match(line)
         if tagged:
             points.append((KINDS[tagged.group(1).upper()], tagged.group("body").strip()))
@@ -118,11 +123,12 @@ def check_point(section: str, text: str, group: Sequence[int], hits: Sequence[Hi
 
 
 def dedup(points: Sequence[Point], names: SpeakerNames) -> list[Point]:
-    """Points without those that repeat an earlier one of the same section (shared key terms)."""
+    """Points without those that repeat an earlier one (shared key terms), in any section: small
+    models write one statement under several tags."""
     kept: list[tuple[Point, set[str]]] = []
     for point in points:
         terms = key_terms(strip_markers(point.text), names.terms)
-        if any(p.section == point.section and len(terms & t) >= _DUPLICATE * len(terms | t) for p, t in kept):
+        if any(len(terms & t) >= _DUPLICATE * len(terms | t) for _, t in kept):
             continue
         kept.append((point, terms))
     return [p for p, _ in kept]
@@ -275,7 +281,8 @@ class _Summarizer:
         checked = verify(" ".join(raw.split()), [self.hits[t].text for t in positions], self.similarity, self.names)
         if not checked.passages:
             return fallback
-        return _remap(checked.text, lambda k: positions[checked.passages[k - 1]] + 1)
+        overview = " ".join(split_sentences(checked.text)[:_OVERVIEW_SENTENCES])
+        return _remap(overview, lambda k: positions[checked.passages[k - 1]] + 1)
 
 
 def _final(answer: Answer, hits: Sequence[Hit]) -> AnswerStream:

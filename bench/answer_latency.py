@@ -10,8 +10,8 @@ and to the checked answer, each also as a ratio to its floor: sources vs the ret
 uncached prompt tokens / prompt rate, total vs that plus generated tokens / generation rate; and how many
 answers state the expected fact and cite a passage that contains it.
 
-Part 2: the first and the second question after a fresh model load, asked at once and after the warm-up
-`ragqa serve` runs before its first question.
+Part 2 (in-process llama.cpp): the first and the second question after a fresh model load, asked at once
+and after the warm-up `ragqa serve` runs before its first question.
 
 Part 3 (--qmsum N): N QMSum validation questions over an index of their meetings; an answer counts as
 grounded when the turns it cites overlap the question's gold evidence turns.
@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     rates = measured_rates(index, args.rates)
     for k in args.k:
         done(latency_table(index, [k], rates, label))
-    if settings.llm.backend != "none":
+    if isinstance(engine_for(index).llm, XLlamaCppLLM):  # a remote server's load and cache are not ours to reset
         done(first_question_table(index))
     if args.qmsum:
         done(qmsum_table(settings, args.qmsum, args.qmsum_k, args.cache))

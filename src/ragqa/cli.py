@@ -208,9 +208,16 @@ CHAT_HELP = "Ask a question; follow-ups are read in the conversation. /new start
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from .index import load_index
+    from .ui.server import prepare_model, start_warm_up
+    from .ui.service import ChatService
 
     settings = _settings(args)
     index = load_index(settings.index_dir, settings=settings)
+    problem = prepare_model(settings)  # the bundled model assembled and verified first, with a progress bar
+    if problem:
+        print(f"warning: the answer model is not available ({problem})", file=sys.stderr)
+    else:
+        start_warm_up(ChatService(index))  # encoders and model loaded while the first question is typed
     history_file = _readline_history()
     filters = dict(k=args.k, speaker=args.speaker, transcript=args.transcript, date_from=args.date_from,
                    date_to=args.date_to)

@@ -36,7 +36,8 @@ def test_a_follow_up_is_answered_in_the_conversation_and_says_what_was_searched(
     assert len(history) == 4 and len(groups) == 2 and len(conversation) == 4
     assert '<div class="searched-for">searched for: How many employees does it have now' in history[-1]["content"]
     assert "66,000" in history[-1]["content"] and "66,000" in panel
-    assert conversation[-1]["standalone_question"].startswith("How many employees does it have now —")
+    assert conversation[-1]["standalone_question"].startswith("How many employees does it have now")
+    assert "avtovaz" in conversation[-1]["standalone_question"]
     assert Handlers.clear()[:3] == ([], [], [])
 
 

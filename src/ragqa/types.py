@@ -104,6 +104,12 @@ class Hit:
             "end": self.end,
         }
 
+    def cited_as(self, n: int) -> "Citation":
+        """This passage as the answer's citation `[n]`."""
+        return Citation(n=n, transcript_id=self.transcript_id, title=self.title, speaker=self.speaker,
+                        turns=list(self.turns), quote=self.text, score=self.score, date=self.date,
+                        start=self.start, end=self.end)
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -162,9 +162,4 @@ def _tidy(text: str) -> str:
 
 def make_citations(checked: CheckedAnswer, hits: Sequence[Hit]) -> list[Citation]:
     """Citation objects for the passages a checked answer cites, numbered as in its text."""
-    return [
-        Citation(n=n, transcript_id=hit.transcript_id, title=hit.title, speaker=hit.speaker,
-                 turns=list(hit.turns), quote=hit.text, score=hit.score, date=hit.date, start=hit.start,
-                 end=hit.end)
-        for n, hit in enumerate((hits[j] for j in checked.passages), start=1)
-    ]
+    return [hits[j].cited_as(n) for n, j in enumerate(checked.passages, start=1)]

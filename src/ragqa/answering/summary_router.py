@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..types import Answer, Citation, Hit
+from ..types import Answer, Hit
 
 _WHOLE = re.compile(
     r"\b(summar\w*|sum up|recap|overview|gist|main points|key points|what (was|were|did they) (decided|agreed)|"
@@ -49,7 +49,5 @@ def pick_transcript(index: Any, question: str, focus: str | None) -> Answer:
     top = list(best.values())[:_PICK_TOP]
     items = "\n".join(f"{n}. {h.title} (id {h.transcript_id}) [{n}]" for n, h in enumerate(top, start=1))
     template = _PICK.get(question_language(question), _PICK["en"])
-    citations = [Citation(n=n, transcript_id=h.transcript_id, title=h.title, speaker=h.speaker, turns=list(h.turns),
-                          quote=h.text, score=h.score, date=h.date, start=h.start, end=h.end)
-                 for n, h in enumerate(top, start=1)]
+    citations = [h.cited_as(n) for n, h in enumerate(top, start=1)]
     return Answer(text=template.format(n=len(index.manifest.transcripts), items=items), citations=citations)

@@ -153,9 +153,7 @@ def retrieved_group(hits: Sequence[Hit], answer_id: str, question: str, n_turns:
     """Cards for the passages the answer is being written from, numbered as the model reads them,
     shown while it writes (the cited ones replace them when it is done)."""
     cards = "".join(
-        source_card(Citation(n=n, transcript_id=h.transcript_id, title=h.title, speaker=h.speaker,
-                             turns=list(h.turns), quote=h.text, score=h.score, date=h.date, start=h.start,
-                             end=h.end), f"{answer_id}-read", "", n_turns.get(h.transcript_id),
+        source_card(h.cited_as(n), f"{answer_id}-read", "", n_turns.get(h.transcript_id),
                     urls.get(h.transcript_id))
         for n, h in enumerate(hits, start=1))
     return SourceGroup(answer_id=f"{answer_id}-read", question=question, cards=cards, count=len(hits),

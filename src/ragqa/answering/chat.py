@@ -28,10 +28,10 @@ class SearchPlan:
 
 def plan_search(conversation: Conversation, speakers: Sequence[str], llm: Any = None,
                 locate: Callable[[str], str | None] | None = None) -> SearchPlan:
-    """How to search the conversation's new question. A question that stands alone costs nothing; a
+    """How to search the conversation's new question. A question that stands alone costs nothing. A
     follow-up is rewritten by `llm` when there is one (the rules add the speakers and topic it left
-    out, or do the whole rewrite when the model's reply is unusable) and keeps to the transcript the previous answer cited, or when it cited none, to the
-    transcript `locate(previous question)` finds."""
+    out, or do the whole rewrite when the model's reply is unusable); it keeps to the transcript the
+    previous answer cited, or when that cited none, to the one `locate(previous question)` finds."""
     reading = read_follow_up(conversation, speakers)
     question = conversation.question
     if not reading.follows_up:

@@ -53,8 +53,8 @@ class Reading:
     """What a new question takes from the conversation."""
 
     follows_up: bool
-    speakers: tuple[str, ...] = ()  # whom a pronoun of the question stands for
-    terms: tuple[str, ...] = ()  # the previous question's topic, for an elliptical question
+    speakers: tuple[str, ...] = ()  # whom the question is about without naming them
+    terms: tuple[str, ...] = ()  # the previous question's topic, for a pointing or elliptical question
     transcript: str | None = None  # the transcript the previous answer cited, when it was one
 
 
@@ -87,13 +87,9 @@ def follows_up(question: str) -> bool:
     return bool(_OPENERS.match(question)) or len(_content_words(question, lang)) <= _SHORT_MAX_WORDS
 
 
-def _previous_speakers(previous: Exchange, speakers: Sequence[str]) -> tuple[str, ...]:
-    """Who the previous exchange was about: the speakers its question named (carried into any
-    follow-up that names nobody), else the speaker its answer cited most, else those its answer
-    names (carried into a question about someone: "he", "lui", "сказал")."""
-    named = detect_speakers(previous.searched, list(speakers))
-    if named:
-        return tuple(named)
+def _answer_speakers(previous: Exchange, speakers: Sequence[str]) -> tuple[str, ...]:
+    """Whom the previous answer was about: the speaker it cited most (none on a tie), else those its
+    text names."""
     cited = Counter(s.speaker for s in previous.sources if s.speaker).most_common(2)
     if cited:
         return (cited[0][0],) if len(cited) == 1 or cited[0][1] > cited[1][1] else ()
@@ -102,9 +98,8 @@ def _previous_speakers(previous: Exchange, speakers: Sequence[str]) -> tuple[str
 
 def _previous_transcript(previous: Exchange) -> str | None:
     """The transcript the previous answer cited most (the first cited of equals)."""
-    counts = Counter(s.transcript_id for s in previous.sources)
-    return max(counts, key=lambda t: (counts[t], -[s.transcript_id for s in previous.sources].index(t)),
-               default=None)
+    top = Counter(s.transcript_id for s in previous.sources).most_common(1)
+    return top[0][0] if top else None
 
 
 def _topic_terms(previous: Exchange, lang: str, speakers: Sequence[str]) -> tuple[str, ...]:
@@ -127,9 +122,11 @@ def read_follow_up(conversation: Conversation, speakers: Sequence[str]) -> Readi
     words = set(_words(question))
     either = _EITHER.get(lang, frozenset())
     own_speakers = detect_speakers(question, list(speakers))
-    before = _previous_speakers(previous, speakers)
+    # the speakers the previous question named carry into any follow-up that names nobody; those its
+    # answer was about, only into a question about someone ("he", "lui", "сказал")
+    named_before = tuple(detect_speakers(previous.searched, list(speakers)))
+    before = named_before or _answer_speakers(previous, speakers)
     about_someone = bool(words & (_PERSONAL.get(lang, frozenset()) | either | _SAYING))
-    named_before = bool(detect_speakers(previous.searched, list(speakers)))
     carried = before if (about_someone or named_before) and not own_speakers else ()
     named = list(own_speakers) + list(before)
     about_something = bool(words & (_POINTING.get(lang, frozenset()) | either))

@@ -148,27 +148,27 @@ class ChatService:
             stream: bool = False) -> Any:
         """`Index.ask` with the chosen backend: an Answer, or an AnswerStream when `stream`. What another
         process (`ragqa add`, another server) committed since the last question is served first."""
-        self.index.reload()  # one small manifest read when nothing changed
         index = self._index_for(backend)
         return index.ask(question, k=k, stream=stream, **asdict(filters))
 
     def chat(self, messages: Sequence[dict[str, Any]], k: int | None, filters: Filters,
              backend: str | None = None, stream: bool = False) -> Any:
         """`Index.chat` with the chosen backend: the answer to the conversation's last question."""
-        self.index.reload()
         index = self._index_for(backend)
         return index.chat(messages, k=k, stream=stream, **asdict(filters))
 
     def summarize(self, transcript_id: str, backend: str | None = None,
                   progress: Callable[[int, int], None] | None = None) -> Any:
         """`Index.summarize(stream=True)` of one transcript with the chosen backend."""
-        self.index.reload()
         return self._index_for(backend).summarize(transcript_id, stream=True, progress=progress)
 
     def transcript_title(self, transcript_id: str) -> str:
         return next((t.title for t in self.index.transcripts() if t.id == transcript_id), transcript_id)
 
     def _index_for(self, backend: str | None) -> Index:
+        """The index as another process last committed it (one small manifest read when nothing
+        changed), seen with the chosen answer backend."""
+        self.index.reload()
         if not backend or backend == self.index.settings.llm.backend:
             return self.index
         if backend not in {b for _, b in self.backends()}:

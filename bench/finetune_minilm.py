@@ -36,8 +36,9 @@ import numpy as np
 
 from ragqa.embedding.bert import BertWeights
 from ragqa.embedding.ranker_encoder import MAX_LENGTH, RANKER_ENCODERS, passage_text
-from ragqa.passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder_features, zscore
-from ragqa.passage_ranker import load_ranker
+from ragqa.ranking.features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder_features
+from ragqa.ranking.learned import load_ranker
+from ragqa.retrieval.fusion import zscore
 
 from .common import DATA, DEFAULT_CACHE, Table
 from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,

@@ -28,7 +28,8 @@ from ragqa.backends.local import LocalBackend
 from ragqa.backends.postgres import PostgresBackend
 from ragqa.changes import ChangePlan, PreparedBatch, empty_manifest
 from ragqa.embedding import Embedder, make_embedder
-from ragqa.retrieval import Filters, filter_mask
+from ragqa.snapshot import filter_mask
+from ragqa.types import Filters
 from ragqa.settings import Settings
 
 from .common import DEFAULT_CACHE, REPO, Table, machine, percentile, workdir

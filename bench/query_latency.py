@@ -16,7 +16,8 @@ import numpy as np
 from ragqa.embedding import make_embedder
 from ragqa.dense_index import RowVectors
 from ragqa.index import load_index
-from ragqa.retrieval import Filters, filter_mask
+from ragqa.snapshot import filter_mask
+from ragqa.types import Filters
 from ragqa.settings import Settings, load_settings
 
 from .common import DEFAULT_CACHE, Table, machine, percentile

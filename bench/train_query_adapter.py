@@ -37,7 +37,7 @@ import numpy as np
 
 from ragqa.embedding.query_adapter import ADAPTERS, QueryAdapter, base_model_id
 from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
-from ragqa.passage_features import (ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES, adapter_features,
+from ragqa.ranking.features import (ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES, adapter_features,
                                     encoder_features)
 
 from .common import DATA, DEFAULT_CACHE, Table

@@ -26,9 +26,11 @@ from scipy.special import logsumexp, softmax
 
 from ragqa.evaluation import Question, load_questions, score_ranking
 from ragqa.index import Index, build_index
-from ragqa.passage_features import FEATURE_NAMES
-from ragqa.passage_ranker import BUNDLED, per_turn
-from ragqa.retrieval import Candidates, Filters, gather_candidates, learned_features, rank_candidates
+from ragqa.ranking.features import FEATURE_NAMES
+from ragqa.ranking.learned import BUNDLED, per_turn
+from ragqa.ranking.rank import learned_features, rank_candidates
+from ragqa.retrieval.candidates import Candidates, gather_candidates
+from ragqa.types import Filters
 from ragqa.settings import RetrievalSettings, Settings
 
 from .common import DATA, DEFAULT_CACHE, REPO, Table

@@ -11,11 +11,11 @@ from .changes import (BuildReport, PreparedBatch, Progress, content_hash, empty_
                       prepare_batch)
 from .embedding import Embedder, make_embedder
 from .errors import IndexFormatError, RagqaError
-from .retrieval import Filters, adapter_for
+from .ranking.gates import adapter_for
 from .runtime import configure_threads
 from .settings import Settings, load_settings
 from .store.manifest import Manifest
-from .types import Hit, SourceProblem, Transcript, Turn
+from .types import Filters, Hit, SourceProblem, Transcript, Turn
 
 Prepare = Callable[[list[Transcript], Settings, Embedder, Progress | None], PreparedBatch]  # like prepare_batch
 

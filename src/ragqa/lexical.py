@@ -16,8 +16,8 @@ import scipy.sparse as sp
 import Stemmer
 
 from .language import STEMMER_NAMES, STOPWORDS, detect_language
-from .passage_features import TermCounts
 from .store.columns import Postings
+from .types import TermCounts
 
 HASH_BITS = 22
 N_FEATURES = 1 << HASH_BITS

@@ -19,6 +19,7 @@ from .lexical import LexicalIndex, PostingsPart
 from .store.columns import ChunkColumns, Postings
 from .store.manifest import Manifest, SegmentRecord
 from .store.segment import RANKER_VECTORS_FILE, ChunkLines, read_columns, read_vectors
+from .types import Filters
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,27 @@ class Snapshot:
             lexical=LexicalIndex(postings_parts, doc_lengths), ranker_encoder=ranker_encoder,
             ranker_vectors=ranker_vectors,
         )
+
+
+def filter_mask(snapshot: Snapshot, filters: Filters) -> np.ndarray | None:
+    """Boolean mask of the snapshot's chunks passing the filters, or None when no filter is set."""
+    if not filters.active():
+        return None
+    mask = np.ones(snapshot.size, dtype=bool)
+    if filters.speaker is not None:
+        mask &= snapshot.speaker_mask(filters.speaker)
+    if filters.transcript is None and filters.date_from is None and filters.date_to is None:
+        return mask
+    allowed = np.ones(len(snapshot.transcript_order), dtype=bool)  # per transcript, in transcript_order
+    if filters.transcript is not None:
+        allowed &= snapshot.transcript_keys == filters.transcript.strip().casefold()
+    dates = snapshot.transcript_dates  # "" where unknown: an unknown date never passes a date filter
+    if filters.date_from is not None:
+        allowed &= (dates != "") & (dates >= filters.date_from)
+    if filters.date_to is not None:  # a prefix compares as its whole period: date_to "2025-10" keeps October
+        allowed &= (dates != "") & (dates.astype(f"<U{len(filters.date_to)}") <= filters.date_to)
+    mask &= allowed[snapshot.transcript_codes]
+    return mask
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -1,8 +1,10 @@
-"""Plain data types shared by every stage: turns, transcripts, chunks, hits and answers."""
+"""Plain data types shared by every stage: turns, transcripts, chunks, search filters, hits and answers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 NARRATION = ""  # speaker value of a narration turn (a dateline, a stage direction)
 
@@ -74,6 +76,27 @@ class Chunk:
     start: float | None = None
     end: float | None = None
     lang: str | None = None  # language of the transcript (ISO 639-1), for stemming and the BM25 gate
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Exact, case-insensitive metadata filters of a search; dates are ISO strings compared as such."""
+
+    speaker: str | None = None
+    transcript: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.speaker, self.transcript, self.date_from, self.date_to))
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """How often each of a query's terms occurs in each candidate chunk, and the terms' BM25 idf."""
+
+    counts: np.ndarray  # (terms, candidates) float64
+    idf: np.ndarray  # (terms,) float64: ln(1 + (N - df + 0.5) / (df + 0.5)) over the store's N live chunks
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from ragqa.changes import ChangePlan, PreparedBatch, empty_manifest
 from ragqa.embedding import make_embedder
 from ragqa.errors import IndexFormatError, RagqaError
 from ragqa.lexical import N_FEATURES
-from ragqa.retrieval import ALL_ROWS_MAX, Filters
+from ragqa.retrieval.candidates import ALL_ROWS_MAX
+from ragqa.types import Filters
 from ragqa.types import Chunk, Transcript, Turn
 
 from store_support import store_settings
@@ -445,7 +446,7 @@ def test_chat_ui_serves_and_indexes_uploads_on_postgres(pg_server, tmp_path):
 
 def test_clause_counts_are_the_question_rows_of_the_clause_lexemes():
     from ragqa.backends.pg.search import clause_counts
-    from ragqa.passage_features import TermCounts
+    from ragqa.types import TermCounts
 
     terms = TermCounts(counts=np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 3.0]]), idf=np.array([0.5, 1.5, 2.5]))
     main = clause_counts(terms, ["budget", "disagre", "remot"], ["disagre", "unknown"])

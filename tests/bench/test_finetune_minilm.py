@@ -14,8 +14,8 @@ from sentence_transformers import SentenceTransformer
 from bench import finetune_minilm
 from ragqa.embedding.bert import BertSentenceEncoder, BertWeights
 from ragqa.embedding.wordpiece import WordPieceTokenizer
-from ragqa.passage_features import ENCODER_FEATURE_NAMES, FEATURE_NAMES
-from ragqa.passage_ranker import load_ranker
+from ragqa.ranking.features import ENCODER_FEATURE_NAMES, FEATURE_NAMES
+from ragqa.ranking.learned import load_ranker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bench"
 

@@ -12,8 +12,8 @@ import pytest
 
 from bench import train_query_adapter
 from ragqa.embedding.query_adapter import QueryAdapter
-from ragqa.passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES
-from ragqa.passage_ranker import load_ranker
+from ragqa.ranking.features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES
+from ragqa.ranking.learned import load_ranker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bench"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import ragqa
 from bench import train_ranker
 from ragqa.evaluation import evaluate, load_questions
-from ragqa.passage_features import FEATURE_NAMES
-from ragqa.passage_ranker import load_ranker
+from ragqa.ranking.features import FEATURE_NAMES
+from ragqa.ranking.learned import load_ranker
 from ragqa.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bench"

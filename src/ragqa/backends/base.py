@@ -6,10 +6,9 @@ from typing import Protocol
 
 from ..changes import ChangePlan, PreparedBatch
 from ..embedding import Embedder
-from ..retrieval import Filters
 from ..settings import Settings
 from ..store.manifest import Manifest
-from ..types import Hit, Turn
+from ..types import Filters, Hit, Turn
 from .summaries import SummaryStore
 
 

@@ -12,14 +12,14 @@ from typing import Iterator
 from ..changes import ChangePlan, PreparedBatch, next_manifest, transcript_records
 from ..embedding import Embedder
 from ..errors import IndexFormatError, RagqaError
-from ..retrieval import Filters, search
+from ..retrieval.search import search
 from ..settings import Settings
 from ..snapshot import Snapshot
 from ..store.files import remove_temp_files
 from ..store.lock import write_lock
 from ..store.manifest import MANIFEST_NAME, Manifest, RecordCache
 from ..store.segment import check_segment, read_turns, remove_unreferenced, write_segment
-from ..types import Hit, Turn
+from ..types import Filters, Hit, Turn
 from .summaries import FolderSummaries, replaced_or_removed
 
 _READ_ATTEMPTS = 5  # reads of an index that other processes keep committing to

@@ -14,10 +14,10 @@ import psycopg
 from ..changes import ChangePlan, PreparedBatch
 from ..embedding import Embedder
 from ..errors import IndexFormatError, RagqaError
-from ..retrieval import Filters, adapter_for
+from ..ranking.gates import adapter_for
 from ..settings import PostgresSettings, Settings
 from ..store.manifest import Manifest
-from ..types import Hit, Turn
+from ..types import Filters, Hit, Turn
 from .pg import search as pg_search
 from .pg.connection import (connect, is_read_only, mask_url, open_pool, read_only_error, translated,
                             vector_version)

@@ -14,8 +14,7 @@ from typing import Any
 from ..errors import RagqaError
 from ..index import Index
 from ..parsing import SUPPORTED_SUFFIXES
-from ..retrieval import Filters
-from ..types import Answer, Hit
+from ..types import Answer, Filters, Hit
 from .render import SourceGroup, retrieved_group, source_group
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")

@@ -16,12 +16,13 @@ from psycopg import sql
 from ...embedding.ranker_encoder import load_ranker_encoder
 from ...language import STOPWORDS, detect_language, query_language
 from ...lexical import FULL_SCORING_MAX
-from ...passage_features import ClauseTerms, TermCounts
 from ...query_analysis import clause_topics, speakers_named, topic_text, without_speakers
 from ...embedding.query_adapter import QueryAdapter
-from ...retrieval import ALL_ROWS_MAX, Candidates, Filters, rank_candidates, wants_adapter, wants_encoder
+from ...ranking.gates import wants_adapter, wants_encoder
+from ...ranking.rank import rank_candidates
+from ...retrieval.candidates import ALL_ROWS_MAX, Candidates, ClauseTerms
 from ...settings import PostgresSettings, RetrievalSettings
-from ...types import Hit
+from ...types import Filters, Hit, TermCounts
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_EF_SEARCH = 1000  # pgvector's limit

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding.query_adapter import ADAPTERS
-from .errors import RagqaError
-from .passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES
+from ..embedding.query_adapter import ADAPTERS
+from ..errors import RagqaError
+from .features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES
 
 BUNDLED = "passage_ranker.json"
 
 
 @dataclass(frozen=True)
 class PassageRanker:
-    """Scores chunks as `features @ weights`; `names` must equal `passage_features.FEATURE_NAMES`."""
+    """Scores chunks as `features @ weights`; `names` must equal `features.FEATURE_NAMES`."""
 
     names: tuple[str, ...]
     weights: np.ndarray

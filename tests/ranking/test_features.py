@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from ragqa.passage_features import (FEATURE_NAMES, N_CLAUSE_FEATURES, PRECEDING_WINDOW_WORDS, ClauseTerms,
-                                    TermCounts, between, coverage, passage_features, preceding_features,
-                                    prefix_sums, window_bm25, window_bounds)
+from ragqa.ranking.features import (FEATURE_NAMES, N_CLAUSE_FEATURES, PRECEDING_WINDOW_WORDS, between, coverage,
+                                    passage_features, preceding_features, prefix_sums, window_bm25, window_bounds)
+from ragqa.retrieval.candidates import ClauseTerms
+from ragqa.types import TermCounts
 
 
 def window_sum(values, lo, hi):
@@ -96,7 +97,7 @@ def test_preceding_window_looks_back_and_stays_inside_its_transcript():
 
 
 def test_encoder_features_z_score_gate_and_window_means():
-    from ragqa.passage_features import ENCODER_FEATURE_NAMES, encoder_features
+    from ragqa.ranking.features import ENCODER_FEATURE_NAMES, encoder_features
 
     cos = np.array([0.2, 0.6, 0.4, 0.9, 0.1])
     words = np.full(5, 100.0)  # centres 50, 150, 250, 350, 450
@@ -113,7 +114,8 @@ def test_encoder_features_z_score_gate_and_window_means():
 
 
 def test_adapter_feature_is_a_zscore_over_the_chunks_it_applies_to():
-    from ragqa.passage_features import ADAPTER_FEATURE_NAMES, adapter_features, zscore
+    from ragqa.ranking.features import ADAPTER_FEATURE_NAMES, adapter_features
+    from ragqa.retrieval.fusion import zscore
 
     cosines = np.array([0.2, 0.4, 0.9, 0.6])
     ok = np.array([True, True, False, True])

@@ -12,11 +12,13 @@ import pytest
 
 import ragqa
 from ragqa.embedding.query_adapter import query_adapter_for
-from ragqa.passage_ranker import load_ranker
-from ragqa.retrieval import Filters, gather_candidates, learned_scores, rank_candidates
+from ragqa.ranking.learned import load_ranker
+from ragqa.ranking.rank import learned_scores, rank_candidates
+from ragqa.retrieval.candidates import gather_candidates
+from ragqa.types import Filters
 from ragqa.settings import Settings
 
-DATA = Path(__file__).resolve().parent / "data" / "bench"
+DATA = Path(__file__).resolve().parent.parent / "data" / "bench"
 SAMPLE = DATA / "qmsum-sample.jsonl"
 QUESTIONS = [json.loads(line) for line in (DATA / "qmsum-sample-questions.jsonl").read_text().splitlines()]
 

@@ -1,4 +1,4 @@
-"""Inside a transcript the learned ranker lists chunks by its probability per cited turn (`passage_ranker.per_turn`):
+"""Inside a transcript the learned ranker lists chunks by its probability per cited turn (`ranking.learned.per_turn`):
 the turns each chunk cites are kept per segment (and counted once for segments written before that), and search
 follows that order, or the raw scores with `retrieval.per_turn` off. Real QMSum val meetings (tests/data/bench,
 two meetings, 24 questions), where short turns ("Yeah .") ride along with the chunk before them."""
@@ -13,14 +13,16 @@ import numpy as np
 import pytest
 
 import ragqa
-from ragqa.passage_ranker import load_ranker, per_turn
-from ragqa.retrieval import Filters, gather_candidates, learned_scores
+from ragqa.ranking.learned import load_ranker, per_turn
+from ragqa.ranking.rank import learned_scores
+from ragqa.retrieval.candidates import gather_candidates
+from ragqa.types import Filters
 from ragqa.settings import Settings
 from ragqa.store.files import sha256_file
 from ragqa.store.manifest import SEGMENTS_DIR, Manifest
 from ragqa.store.segment import COLUMNS_FILE
 
-DATA = Path(__file__).resolve().parent / "data" / "bench"
+DATA = Path(__file__).resolve().parent.parent / "data" / "bench"
 SAMPLE = DATA / "qmsum-sample.jsonl"
 QUESTIONS = [json.loads(line) for line in (DATA / "qmsum-sample-questions.jsonl").read_text().splitlines()]
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ragqa.retrieval import transcript_prior
+from ragqa.retrieval.prior import transcript_prior
 
 SCORES = np.array([2.0, 1.0, 0.5, 0.4, 0.1, 0.0])
 OWNER = np.array([0, 0, 1, 1, 2, 2])

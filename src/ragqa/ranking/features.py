@@ -1,4 +1,4 @@
-"""Features of candidate chunks for the learned passage ranker (`ragqa.passage_ranker`, docs/quality.md).
+"""Features of candidate chunks for the learned passage ranker (`ranking.learned`, docs/quality.md).
 
 Each chunk is described by its own match (BM25, dense, the share of the question's terms it holds, a
 named speaker, its length) and by the match of the talk around it: windows of 100, 300 and 1,000 words
@@ -16,9 +16,11 @@ adapter (`embedding.query_adapter`, e5-small), one more: the adapted question's 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from ..retrieval.candidates import ClauseTerms
+from ..retrieval.fusion import zscore, zscore_where
+from ..types import TermCounts
 
 WINDOW_WORDS = (100, 300, 1000)  # half-widths: the window holds chunks whose centres are this close
 K1, B = 1.2, 0.75  # BM25 of a window as one document
@@ -38,28 +40,6 @@ ADAPTER_FEATURE_NAMES = ("adapter",)  # the query adapter's cosine (`embedding.q
 N_CLAUSE_FEATURES = 2 + 2 * len(MAIN_WINDOW_WORDS) + 2 * len(CONTEXT_WINDOW_WORDS)
 ALL_REACHES = sorted({*WINDOW_WORDS, *PRECEDING_WINDOW_WORDS, *MAIN_WINDOW_WORDS, *CONTEXT_WINDOW_WORDS})
 Bounds = dict[int, tuple[np.ndarray, np.ndarray]]  # reach -> `window_bounds` (computed once per query)
-
-
-@dataclass(frozen=True)
-class TermCounts:
-    """How often each of the query's terms occurs in each candidate chunk, and the terms' BM25 idf."""
-
-    counts: np.ndarray  # (terms, candidates) float64
-    idf: np.ndarray  # (terms,) float64
-
-
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """(s - mean) / std; zeros when the scores are constant."""
-    s = np.asarray(scores, dtype=np.float64)
-    sd = float(s.std()) if len(s) else 0.0
-    return (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
-
-
-def zscore_where(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """`zscore` over the entries where `ok` holds (the chunks a signal applies to); 0 elsewhere."""
-    out = np.zeros(len(ok))
-    out[ok] = zscore(np.asarray(values, dtype=np.float64)[ok])
-    return out
 
 
 def window_bounds(words: np.ndarray, owner: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
@@ -100,14 +80,6 @@ def window_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: floa
         return np.zeros(len(length))
     norm = K1 * (1.0 - B + B * length / (2.0 * reach))
     return (idf[:, None] * tf * (K1 + 1.0) / (tf + norm)).sum(axis=0)
-
-
-@dataclass(frozen=True)
-class ClauseTerms:
-    """The term counts of a question's main clause and of its context clause (`query_analysis.context_clause`)."""
-
-    main: TermCounts
-    context: TermCounts
 
 
 def _gated_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: float,

@@ -12,11 +12,14 @@ import pytest
 
 import ragqa
 from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
-from ragqa.passage_ranker import load_ranker
-from ragqa.retrieval import Filters, encoder_language_ok, gather_candidates, learned_scores, rank_candidates
+from ragqa.ranking.learned import load_ranker
+from ragqa.ranking.gates import encoder_language_ok
+from ragqa.ranking.rank import learned_scores, rank_candidates
+from ragqa.retrieval.candidates import gather_candidates
+from ragqa.types import Filters
 from ragqa.settings import Settings
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "bench" / "qmsum-sample.jsonl"
 SEED = DATA / "samples" / "000_8668bff71fb91613.txt"
 QUESTIONS = [json.loads(line) for line in (DATA / "bench" / "qmsum-sample-questions.jsonl").read_text().splitlines()]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ragqa.errors import RagqaError
-from ragqa.passage_features import FEATURE_NAMES
-from ragqa.passage_ranker import load_ranker
+from ragqa.ranking.features import FEATURE_NAMES
+from ragqa.ranking.learned import load_ranker
 
 
 def test_bundled_ranker_matches_the_features():
@@ -35,7 +35,7 @@ def test_bad_ranker_files_name_the_file(tmp_path):
 
 def test_bundled_ranker_has_weights_for_the_ranker_encoder():
     from ragqa.embedding.ranker_encoder import RANKER_ENCODERS
-    from ragqa.passage_features import ENCODER_FEATURE_NAMES
+    from ragqa.ranking.features import ENCODER_FEATURE_NAMES
 
     ranker = load_ranker()
     assert ranker.encoder in RANKER_ENCODERS and ranker.with_encoder is not None
@@ -45,7 +45,7 @@ def test_bundled_ranker_has_weights_for_the_ranker_encoder():
 
 
 def test_encoder_section_is_checked_and_optional(tmp_path):
-    from ragqa.passage_features import ENCODER_FEATURE_NAMES
+    from ragqa.ranking.features import ENCODER_FEATURE_NAMES
 
     names = list(FEATURE_NAMES)
     plain = tmp_path / "plain.json"
@@ -69,7 +69,7 @@ def test_encoder_section_is_checked_and_optional(tmp_path):
 
 def test_bundled_ranker_has_weights_for_the_query_adapter():
     from ragqa.embedding.query_adapter import ADAPTERS
-    from ragqa.passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES
+    from ragqa.ranking.features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES
 
     ranker = load_ranker()
     assert ranker.adapter in ADAPTERS and ranker.with_adapter is not None
@@ -79,7 +79,7 @@ def test_bundled_ranker_has_weights_for_the_query_adapter():
 
 
 def test_adapter_section_is_checked(tmp_path):
-    from ragqa.passage_features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES
+    from ragqa.ranking.features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES
 
     names = list(FEATURE_NAMES)
     encoder = {"model": "minilm-qmsum", "features": names + list(ENCODER_FEATURE_NAMES),

@@ -1,0 +1,95 @@
+"""One ranking of gathered candidates for every store: the learned passage ranker inside one transcript, the
+fusion (with the speaker boost, neighbour smoothing or the transcript prior) elsewhere."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..retrieval.candidates import Candidates
+from ..retrieval.fusion import fuse, smooth, zscore
+from ..retrieval.prior import transcript_prior
+from ..settings import RetrievalSettings
+from .features import adapter_features, encoder_features, passage_features
+from .gates import encoder_language_ok, language_ok, named_speaker_mask
+from .learned import PassageRanker, load_ranker, per_turn
+
+
+def learned_features(c: Candidates, query: str) -> np.ndarray | None:
+    """The passage ranker's features of the candidates (one transcript, both sides on, term counts known)."""
+    if c.dense is None or c.lexical is None or c.terms is None or len(c.rows) == 0:
+        return None
+    return passage_features(c.lexical, c.dense, named_speaker_mask(query, c.speakers), c.word_counts, c.owner,
+                            c.terms, language_ok(c.langs, query), c.clauses)
+
+
+def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarray | None:
+    """The learned ranker's scores of the candidates: with the ranker encoder's features where the candidates
+    carry its cosines (some chunk in its language) and the ranker file has weights for them, plus the query
+    adapter's feature where they carry its cosines too and the file has weights for it; else without."""
+    features = learned_features(c, query)
+    if features is None:
+        return None
+    if c.encoder_cosines is not None and ranker.with_encoder is not None:
+        ok = encoder_language_ok(c.langs)
+        if ok.any():
+            extra = encoder_features(c.encoder_cosines, c.word_counts, c.owner, ok)
+            if c.adapter_cosines is not None and ranker.with_adapter is not None:
+                adapted = adapter_features(c.adapter_cosines, ok)
+                return ranker.with_adapter.score(np.hstack([features, extra, adapted]))
+            return ranker.with_encoder.score(np.hstack([features, extra]))
+    return ranker.score(features)
+
+
+def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
+                    settings: RetrievalSettings) -> list[tuple[int, float]]:
+    """The k best (row, score) among the candidates, best first (ties by row), same for every store.
+    Inside one transcript with term counts known: the learned passage ranker (`ranking.learned`), its
+    scores per cited turn (`per_turn`, unless `settings.per_turn` is off).
+    Otherwise z-score fusion with a language gate (plus the ranker encoder's and the query adapter's cosines
+    where every candidate is in their language), a boost for speakers the question names, then neighbour
+    smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
+    rows = c.rows
+    if len(rows) == 0:
+        return []
+    if one_transcript and settings.ranker == "learned":
+        learned = learned_scores(c, query, load_ranker(settings.ranker_weights))
+        if learned is not None:
+            return _best(rows, per_turn(learned, c.turn_counts) if settings.per_turn else learned, k)
+    ok = language_ok(c.langs, query)
+    if c.dense is not None and c.lexical is not None:
+        scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
+        keep = None
+    elif c.dense is not None:
+        scores, keep = zscore(c.dense), None
+    elif c.lexical is not None:
+        keep = c.lexical > 0  # lexical-only search returns only chunks that share a term
+        scores = zscore(c.lexical)
+    else:
+        return []
+    if settings.encoder_weight and c.encoder_cosines is not None and encoder_language_ok(c.langs).all():
+        # only where every candidate is in the encoder's language: else it would tilt an English question
+        # towards English passages over the Italian or Russian ones the dense side found
+        scores = scores + settings.encoder_weight * zscore(c.encoder_cosines)
+    if settings.adapter_weight and c.adapter_cosines is not None and encoder_language_ok(c.langs).all():
+        scores = scores + settings.adapter_weight * zscore(c.adapter_cosines)  # the same gate
+    speakers, owner, words, transcript_lexical = c.speakers, c.owner, c.word_counts, c.transcript_lexical
+    if keep is not None and not keep.all():
+        idx = np.flatnonzero(keep)
+        rows, scores, owner, words, ok = rows[idx], scores[idx], owner[idx], words[idx], ok[idx]
+        transcript_lexical = transcript_lexical[idx] if transcript_lexical is not None else None
+        speakers = [speakers[i] for i in idx]
+        if len(rows) == 0:
+            return []
+    if settings.speaker_boost:
+        scores = scores + settings.speaker_boost * named_speaker_mask(query, speakers)
+    if one_transcript:
+        scores = smooth(scores, words, owner, settings)
+    elif (settings.transcript_prior_weight or settings.transcript_lexical_weight) and len(np.unique(owner)) > 1:
+        scores = scores + transcript_prior(scores, owner, settings.transcript_prior_top,
+                                           settings.transcript_prior_weight, transcript_lexical, ok,
+                                           settings.transcript_lexical_weight)
+    return _best(rows, scores, k)
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    best = np.lexsort((rows, -scores))[:k]
+    return [(int(rows[i]), float(scores[i])) for i in best]

@@ -1,0 +1,32 @@
+"""The transcript prior: across transcripts, prefer chunks of transcripts that match the question as a whole."""
+from __future__ import annotations
+
+import numpy as np
+
+from .fusion import zscore, zscore_where
+
+
+def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int, weight: float = 1.0,
+                     lexical: np.ndarray | None = None, lexical_ok: np.ndarray | None = None,
+                     lexical_weight: float = 0.0) -> np.ndarray:
+    """Per candidate: how well its transcript matches as a whole: `weight` times the sum of the
+    transcript's `top` best candidate scores, z-normalised across transcripts, plus `lexical_weight` times
+    the z-normalised BM25 of the transcript as one document (`lexical`, per candidate; only transcripts
+    in the question's language, `lexical_ok`, take part: the language gate)."""
+    codes, local = np.unique(owner, return_inverse=True)
+    order = np.lexsort((-scores, local))
+    grouped = local[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = rank < top
+    totals = np.bincount(grouped[keep], weights=scores[order][keep], minlength=len(codes))
+    prior = weight * zscore(totals)
+    if lexical is not None and lexical_weight:
+        ok = np.ones(len(scores), dtype=bool) if lexical_ok is None else lexical_ok
+        per_transcript = np.zeros(len(codes))
+        per_transcript[local[ok]] = lexical[ok]
+        ok_transcripts = np.zeros(len(codes), dtype=bool)
+        ok_transcripts[local[ok]] = True
+        if ok_transcripts.any():
+            prior = prior + lexical_weight * zscore_where(per_transcript, ok_transcripts)
+    return prior[local]

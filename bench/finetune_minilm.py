@@ -5,7 +5,7 @@ the ranker weights that use it.
     python -m bench.finetune_minilm [--layers 6] [--val] [--cache DIR] [--export src/ragqa/models]
 
 1. For every train question: the candidates inside its meeting and their 26 ranker features (the serving
-   code path: `retrieval.gather_candidates` + `learned_features`, train meetings indexed with use-m3), and
+   code path: `ranking.search.candidates_for` + `learned_features`, train meetings indexed with use-m3), and
    the bundled ranker's scores.
 2. Triplets (question, a passage holding an evidence turn, one of the bundled ranker's 15 best passages
    without one), up to 6 per question, shuffled with a fixed seed.

@@ -4,7 +4,7 @@
 
 Builds (once, cached; with use-m3 a few minutes on 2 cores, with e5-small, the default embedder of the
 product, over an hour) an index of the 162 QMSum train meetings, computes for every train question the
-features the search computes inside the question's meeting (`retrieval.gather_candidates` +
+features the search computes inside the question's meeting (`ranking.search.candidates_for` +
 `learned_features`: the same code path), and fits a linear scorer with a listwise softmax loss: the
 log-probability that the top chunk holds an evidence turn (L2 1e-3, L-BFGS). Prints a table with the
 cross-validated turn-level MRR / nDCG@10 (folds by meeting; chunks listed per cited turn as search does,
@@ -29,7 +29,8 @@ from ragqa.index import Index, build_index
 from ragqa.ranking.features import FEATURE_NAMES
 from ragqa.ranking.learned import BUNDLED, per_turn
 from ragqa.ranking.rank import learned_features, rank_candidates
-from ragqa.retrieval.candidates import Candidates, gather_candidates
+from ragqa.ranking.search import candidates_for
+from ragqa.retrieval.candidates import Candidates
 from ragqa.types import Filters
 from ragqa.settings import RetrievalSettings, Settings
 
@@ -67,8 +68,8 @@ def oracle_candidates(index: Index, path: Path) -> Iterator[tuple[Question, Cand
     """Each question of `path` with gold turns, its candidates inside its meeting and their ranker features
     (the serving code path)."""
     for q in load_questions(path):
-        c = gather_candidates(index.backend.snapshot, index.embedder, q.question, Filters(transcript=q.transcript_id),
-                              index.settings.retrieval)
+        with index.backend.candidates(Filters(transcript=q.transcript_id)) as source:
+            c = candidates_for(source, index.embedder, q.question, True, index.settings.retrieval)
         features = learned_features(c, q.question)
         if features is not None and q.gold_turns is not None:
             yield q, c, features

@@ -12,6 +12,7 @@ from .changes import (BuildReport, PreparedBatch, Progress, content_hash, empty_
 from .embedding import Embedder, make_embedder
 from .errors import IndexFormatError, RagqaError
 from .ranking.gates import adapter_for
+from .ranking.search import search
 from .runtime import configure_threads
 from .settings import Settings, load_settings
 from .store.manifest import Manifest
@@ -67,9 +68,10 @@ class Index:
     def search(self, query: str, k: int = 10, speaker: str | None = None, transcript: str | None = None,
                date_from: str | None = None, date_to: str | None = None) -> list[Hit]:
         """The k passages that best match `query`; filters are exact (case-insensitive) metadata filters."""
-        return self.backend.search(self.embedder, query, k,
-                                   Filters(speaker=speaker, transcript=transcript, date_from=date_from,
-                                           date_to=date_to), self.settings)
+        filters = Filters(speaker=speaker, transcript=transcript, date_from=date_from, date_to=date_to)
+        if not hasattr(self.backend, "candidates"):  # the PostgreSQL store until it is a CandidateSource
+            return self.backend.search(self.embedder, query, k, filters, self.settings)
+        return search(self.backend, self.embedder, query, k, filters, self.settings.retrieval)
 
     def ask(self, question: str, k: int | None = None, speaker: str | None = None,
             transcript: str | None = None, date_from: str | None = None, date_to: str | None = None,

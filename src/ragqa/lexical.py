@@ -21,6 +21,7 @@ from .types import TermCounts
 
 HASH_BITS = 22
 N_FEATURES = 1 << HASH_BITS
+K1, B = 1.2, 0.75  # BM25's term-frequency saturation and length normalisation, for chunks, windows and transcripts
 _MARKUP = re.compile(r"\{[a-z_]+\}|<[^>]{1,40}>")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -87,6 +88,24 @@ def query_term_ids(query: str, lang: str | None = None) -> np.ndarray:
     return np.unique(term_ids(sorted(terms)))
 
 
+def bm25_idf(n_docs: float, df: np.ndarray | float) -> np.ndarray:
+    """BM25's idf of terms held by `df` of `n_docs` documents: ln(1 + (N - df + 0.5) / (df + 0.5))."""
+    return np.log1p((n_docs - np.asarray(df, dtype=np.float64) + 0.5) / (np.asarray(df, dtype=np.float64) + 0.5))
+
+
+def length_norm(doc_len: np.ndarray, avg_len: float, k1: float = K1, b: float = B) -> np.ndarray:
+    """BM25's per-document denominator term k1 * (1 - b + b * len / avglen)."""
+    return k1 * (1.0 - b + b * np.asarray(doc_len) / avg_len)
+
+
+def bm25(tf: np.ndarray, idf: np.ndarray, norm: np.ndarray, k1: float = K1) -> np.ndarray:
+    """BM25 of documents from their term counts `tf` (terms, documents), the terms' `idf` (terms,) and the
+    documents' `length_norm` (documents,)."""
+    if len(idf) == 0:
+        return np.zeros(np.shape(norm)[-1] if np.ndim(norm) else 0)
+    return (idf[:, None] * tf * (k1 + 1.0) / (tf + norm)).sum(axis=0)
+
+
 FULL_SCORING_MAX = 200_000  # up to this many chunks every matching chunk is scored (a few ms at 100k)
 COMMON_SHARE, COMMON_MIN = 0.05, 5_000  # above that size, terms in more than 5% (and 5,000) of the chunks
 # do not select candidates (they still count in every candidate's exact score): at 1M chunks a title's
@@ -138,13 +157,13 @@ class LexicalIndex:
     """BM25 over the live chunks of a snapshot, computed per query from the segments' postings: opening
     or growing an index computes no weights, and document frequencies count live chunks only."""
 
-    def __init__(self, parts: list[PostingsPart], doc_len: np.ndarray, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, parts: list[PostingsPart], doc_len: np.ndarray) -> None:
         self.parts = parts
         self.size = len(doc_len)
         doc_len = np.asarray(doc_len, dtype=np.float32)
         avgdl = max(float(doc_len.mean()), 1e-9) if self.size else 1.0
-        self.k1, self.b, self.doc_len = k1, b, doc_len
-        self.norm = (k1 * (1.0 - b + b * doc_len / avgdl)).astype(np.float32)  # BM25 length normalisation
+        self.doc_len = doc_len
+        self.norm = length_norm(doc_len, avgdl).astype(np.float32)
 
     @classmethod
     def from_frequencies(cls, tf: sp.csr_matrix) -> "LexicalIndex":
@@ -164,7 +183,7 @@ class LexicalIndex:
         for i in sorted(ranges):
             df = sum(part.live_count(start, end) for part, start, end in ranges[i])
             if df:
-                terms.append((float(np.log1p((self.size - df + 0.5) / (df + 0.5)) * (self.k1 + 1.0)), ranges[i]))
+                terms.append((float(bm25_idf(self.size, df) * (K1 + 1.0)), ranges[i]))
         return LexicalQuery(terms)
 
     def _accumulate(self, terms: list[QueryTerm]) -> np.ndarray:
@@ -210,7 +229,7 @@ class LexicalIndex:
         for i, (_, ranges) in enumerate(query.terms):
             for part, start, end in ranges:
                 counts[i] += part.tf_of(start, end, rows)
-        idf = np.array([weight / (self.k1 + 1.0) for weight, _ in query.terms], dtype=np.float64)
+        idf = np.array([weight / (K1 + 1.0) for weight, _ in query.terms], dtype=np.float64)
         return TermCounts(counts=counts, idf=idf)
 
     def group_scores(self, query: "LexicalQuery", groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -222,15 +241,14 @@ class LexicalIndex:
         present = np.bincount(groups, minlength=n_groups) > 0
         n_docs = int(present.sum())
         doc_len = np.bincount(groups, weights=self.doc_len, minlength=n_groups)
-        norm = self.k1 * (1.0 - self.b + self.b * doc_len / max(float(doc_len[present].mean()), 1e-9))
+        norm = length_norm(doc_len, max(float(doc_len[present].mean()), 1e-9))
         for _, ranges in query.terms:
             tf = np.zeros(n_groups)
             for part, start, end in ranges:
                 rows, counts = part.live(start, end)
                 tf += np.bincount(groups[rows], weights=counts, minlength=n_groups)
-            df = np.count_nonzero(tf)
-            idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-            out += (idf * tf * (self.k1 + 1.0) / (tf + norm)).astype(np.float32)
+            idf = bm25_idf(n_docs, np.count_nonzero(tf))
+            out += bm25(tf[None, :], np.atleast_1d(idf), norm).astype(np.float32)
         return out
 
     def top(self, query: "LexicalQuery", n: int, mask: np.ndarray | None = None) -> np.ndarray:

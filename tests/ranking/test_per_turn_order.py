@@ -15,7 +15,7 @@ import pytest
 import ragqa
 from ragqa.ranking.learned import load_ranker, per_turn
 from ragqa.ranking.rank import learned_scores
-from ragqa.retrieval.candidates import gather_candidates
+from ragqa.ranking.search import candidates_for
 from ragqa.types import Filters
 from ragqa.settings import Settings
 from ragqa.store.files import sha256_file
@@ -63,8 +63,8 @@ def test_search_in_a_transcript_lists_chunks_per_cited_turn(sample_dir):
     index, raw = ragqa.load_index(sample_dir, settings=_settings()), ragqa.load_index(sample_dir, settings=_settings(False))
     ranker, reordered = load_ranker(), 0
     for question in QUESTIONS:
-        c = gather_candidates(index.backend.snapshot, index.embedder, question["question"],
-                              Filters(transcript=question["meeting_id"]), index.settings.retrieval)
+        with index.backend.candidates(Filters(transcript=question["meeting_id"])) as source:
+            c = candidates_for(source, index.embedder, question["question"], True, index.settings.retrieval)
         scores = learned_scores(c, question["question"], ranker)
         hits = index.search(question["question"], k=10, transcript=question["meeting_id"])
         assert [h.chunk_id for h in hits] == _ids(index, per_turn(scores, c.turn_counts), c.rows)

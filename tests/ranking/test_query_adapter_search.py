@@ -14,7 +14,7 @@ import ragqa
 from ragqa.embedding.query_adapter import query_adapter_for
 from ragqa.ranking.learned import load_ranker
 from ragqa.ranking.rank import learned_scores, rank_candidates
-from ragqa.retrieval.candidates import gather_candidates
+from ragqa.ranking.search import candidates_for
 from ragqa.types import Filters
 from ragqa.settings import Settings
 
@@ -33,8 +33,8 @@ def e5_index(tmp_path_factory) -> ragqa.Index:
 
 def _candidates(index: ragqa.Index, question: str, transcript: str | None, **retrieval):
     settings = index.settings.retrieval.model_copy(update=retrieval)
-    return gather_candidates(index.backend.snapshot, index.embedder, question, Filters(transcript=transcript),
-                             settings)
+    with index.backend.candidates(Filters(transcript=transcript)) as source:
+        return candidates_for(source, index.embedder, question, transcript is not None, settings)
 
 
 def _without_adapter(c):

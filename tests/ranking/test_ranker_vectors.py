@@ -15,7 +15,7 @@ from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
 from ragqa.ranking.learned import load_ranker
 from ragqa.ranking.gates import encoder_language_ok
 from ragqa.ranking.rank import learned_scores, rank_candidates
-from ragqa.retrieval.candidates import gather_candidates
+from ragqa.ranking.search import candidates_for
 from ragqa.types import Filters
 from ragqa.settings import Settings
 
@@ -36,10 +36,13 @@ def sample_index(tmp_path_factory) -> ragqa.Index:
     return ragqa.build_index([SAMPLE], tmp_path_factory.mktemp("ranker") / "index", settings=_settings())
 
 
+def _gather(index, question: str, filters: Filters, settings):
+    with index.backend.candidates(filters) as source:
+        return candidates_for(source, index.embedder, question, filters.transcript is not None, settings)
+
+
 def _candidates(index: ragqa.Index, question: dict):
-    snapshot = index.backend.snapshot
-    return gather_candidates(snapshot, index.embedder, question["question"],
-                             Filters(transcript=question["meeting_id"]), index.settings.retrieval)
+    return _gather(index, question["question"], Filters(transcript=question["meeting_id"]), index.settings.retrieval)
 
 
 def test_build_stores_the_encoders_vectors_of_every_chunk(sample_index):
@@ -101,7 +104,7 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     assert len(seed_rows) and not forced.backend.snapshot.ranker_vectors.take(seed_rows).any()  # Italian: none
     # across transcripts in two languages, the encoder (English) does not tilt the fusion towards English chunks
     question = "How long is the border between Kazakhstan and Russia?"
-    c = gather_candidates(forced.backend.snapshot, forced.embedder, question, Filters(), forced.settings.retrieval)
+    c = _gather(forced, question, Filters(), forced.settings.retrieval)
     ok = encoder_language_ok(c.langs)
     assert ok.any() and not ok.all()
     assert c.encoder_cosines is None  # so the question is not even encoded
@@ -120,7 +123,7 @@ def test_across_transcripts_the_fusion_adds_the_encoders_cosine(sample_index):
     off = settings.model_copy(update={"encoder_weight": 0.0})
     changed = 0
     for question in (q["question"] for q in QUESTIONS[:6]):
-        c = gather_candidates(sample_index.backend.snapshot, sample_index.embedder, question, Filters(), settings)
+        c = _gather(sample_index, question, Filters(), settings)
         assert c.encoder_cosines is not None and encoder_language_ok(c.langs).all()
         plain = rank_candidates(_without_encoder(c), question, 10, False, settings)
         assert rank_candidates(c, question, 10, False, off) == plain

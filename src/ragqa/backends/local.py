@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
@@ -12,14 +12,14 @@ from typing import Iterator
 from ..changes import ChangePlan, PreparedBatch, next_manifest, transcript_records
 from ..embedding import Embedder
 from ..errors import IndexFormatError, RagqaError
-from ..retrieval.search import search
 from ..settings import Settings
 from ..snapshot import Snapshot
 from ..store.files import remove_temp_files
 from ..store.lock import write_lock
 from ..store.manifest import MANIFEST_NAME, Manifest, RecordCache
 from ..store.segment import check_segment, read_turns, remove_unreferenced, write_segment
-from ..types import Filters, Hit, Turn
+from ..types import Filters, Turn
+from .snapshot_source import SnapshotSource
 from .summaries import FolderSummaries, replaced_or_removed
 
 _READ_ATTEMPTS = 5  # reads of an index that other processes keep committing to
@@ -58,8 +58,8 @@ class LocalBackend:
     def size(self) -> int:
         return self.snapshot.size
 
-    def search(self, embedder: Embedder, query: str, k: int, filters: Filters, settings: Settings) -> list[Hit]:
-        return search(self.snapshot, embedder, query, k, filters, settings.retrieval)
+    def candidates(self, filters: Filters) -> AbstractContextManager[SnapshotSource]:
+        return nullcontext(SnapshotSource(self.snapshot, filters))
 
     def turns(self, transcript_id: str) -> list[Turn]:
         """Turns from the transcript's segment. When another process has replaced the transcript since

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..lexical import bm25, length_norm
 from ..retrieval.candidates import ClauseTerms
 from ..retrieval.fusion import zscore, zscore_where
 from ..types import TermCounts
 
 WINDOW_WORDS = (100, 300, 1000)  # half-widths: the window holds chunks whose centres are this close
-K1, B = 1.2, 0.75  # BM25 of a window as one document
 PRECEDING_WINDOW_WORDS = (300,)  # the talk just before the chunk
 MAIN_WINDOW_WORDS = (100,)  # the main clause of a question with a context clause: the chunk and these windows
 CONTEXT_WINDOW_WORDS = (300, 1000)  # ... its context clause: these windows
@@ -76,10 +76,7 @@ def coverage(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
 def window_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: float) -> np.ndarray:
     """BM25 of each window as one document, from its summed term counts `tf` (terms, windows) and words
     `length` (windows); the average window length is 2 * reach."""
-    if len(idf) == 0:
-        return np.zeros(len(length))
-    norm = K1 * (1.0 - B + B * length / (2.0 * reach))
-    return (idf[:, None] * tf * (K1 + 1.0) / (tf + norm)).sum(axis=0)
+    return bm25(tf, idf, length_norm(length, 2.0 * reach))
 
 
 def _gated_bm25(tf: np.ndarray, idf: np.ndarray, length: np.ndarray, reach: float,

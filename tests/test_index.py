@@ -52,6 +52,12 @@ def test_hits_carry_turns_title_and_score(seed_index):
     assert hit.title.startswith("Il presidente russo") and hit.date == "2025-10-10" and hit.score > 0
 
 
+def test_retrieval_k_is_the_default_k_of_search(seed_index):
+    assert len(seed_index.search("relazioni bilaterali")) == 10  # neither the caller nor the settings say
+    three = ragqa.load_index(seed_index.path, settings=Settings().merged(retrieval={"k": 3}))
+    assert len(three.search("relazioni bilaterali")) == 3 and len(three.search("relazioni bilaterali", k=5)) == 5
+
+
 def test_filters_are_exact_and_case_insensitive(seed_index):
     hits = seed_index.search("relazioni bilaterali", k=10, speaker="vladimir putin")
     assert hits and {h.speaker for h in hits} == {"Vladimir Putin"}

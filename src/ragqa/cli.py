@@ -42,8 +42,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["retrieval"] = {"ranker": args.ranker}
     if getattr(args, "ranker_encoder", None):
         overrides.setdefault("retrieval", {})["ranker_encoder"] = args.ranker_encoder
-    if getattr(args, "query_adapter", None):
-        overrides.setdefault("retrieval", {})["query_adapter"] = args.query_adapter == "on"
     build = {key: value for key in ("engine", "scheduler", "workers")
              if (value := getattr(args, key, None)) is not None}
     if build:
@@ -363,17 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--threads", type=int, default=None, help="CPU threads (default 2)")
     common.add_argument("--embedder", default=None,
                         help="e5-small | use-m3 | minilm | a sentence-transformers name or path")
-    common.add_argument("--ranker-encoder", choices=["minilm-qmsum", "none"], default=None,
-                        help="the passage ranker's English encoder: builds store its vectors, searches inside a "
-                             "transcript use them (default: retrieval.ranker_encoder, minilm-qmsum)")
-    common.add_argument("--query-adapter", choices=["on", "off"], default=None,
-                        help="English questions: the query adapter of the index's embedder (e5-small has one) as a "
-                             "ranker feature inside a transcript, and a fusion term where retrieval.adapter_weight "
-                             "is set (default: retrieval.query_adapter, on)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def filters(p: argparse.ArgumentParser, json_output: bool = True) -> None:
-        p.add_argument("-k", type=int, default=None if p.prog.endswith(("ask", "chat")) else 10)
+        p.add_argument("-k", type=int, default=None,
+                       help="passages to return or read (default: retrieval.k, else 10 for search, 5 for ask)")
         p.add_argument("--speaker", default=None, help="only this speaker (exact, case-insensitive)")
         p.add_argument("--transcript", default=None, help="only this transcript id")
         p.add_argument("--date-from", default=None, help="YYYY-MM-DD")
@@ -387,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("sources", nargs="+")
         p.add_argument("--strict", action="store_true", help="any bad file aborts with nothing changed")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--ranker-encoder", choices=["minilm-qmsum", "none"], default=None,
+                       help="keep the passage ranker's English encoder's vectors (minilm-qmsum, the default: "
+                            "retrieval.ranker_encoder) or not (none: a faster build, a weaker ranking)")
         if name == "build":
             p.add_argument("--force", action="store_true", help="re-embed even unchanged transcripts")
             p.add_argument("--summaries", action="store_true",

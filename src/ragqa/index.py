@@ -19,6 +19,7 @@ from .store.manifest import Manifest
 from .types import Filters, Hit, SourceProblem, Transcript, Turn
 
 Prepare = Callable[[list[Transcript], Settings, Embedder, Progress | None], PreparedBatch]  # like prepare_batch
+SEARCH_K = 10  # passages a search returns when neither the caller nor `retrieval.k` says
 
 __all__ = ["BuildReport", "Index", "TranscriptInfo", "build_from_transcripts", "build_index", "content_hash",
            "diagnose", "load_index"]
@@ -65,9 +66,11 @@ class Index:
     def manifest(self) -> Manifest:
         return self.backend.manifest
 
-    def search(self, query: str, k: int = 10, speaker: str | None = None, transcript: str | None = None,
+    def search(self, query: str, k: int | None = None, speaker: str | None = None, transcript: str | None = None,
                date_from: str | None = None, date_to: str | None = None) -> list[Hit]:
-        """The k passages that best match `query`; filters are exact (case-insensitive) metadata filters."""
+        """The k passages that best match `query` (k: `retrieval.k`, else 10); filters are exact
+        (case-insensitive) metadata filters."""
+        k = k if k is not None else self.settings.retrieval.k or SEARCH_K
         filters = Filters(speaker=speaker, transcript=transcript, date_from=date_from, date_to=date_to)
         if not hasattr(self.backend, "candidates"):  # the PostgreSQL store until it is a CandidateSource
             return self.backend.search(self.embedder, query, k, filters, self.settings)
@@ -92,8 +95,8 @@ class Index:
         if whole and not speaker and transcript is None and len(self.manifest.transcripts) > 1:
             answer = pick_transcript(self, question, focus)
             return AnswerStream.of(answer) if stream else answer
-        return ask(self, question, k=k, speaker=speaker, transcript=transcript, date_from=date_from,
-                   date_to=date_to, stream=stream)
+        return ask(self, question, k=k if k is not None else self.settings.retrieval.k, speaker=speaker,
+                   transcript=transcript, date_from=date_from, date_to=date_to, stream=stream)
 
     def chat(self, messages: Sequence[Any], k: int | None = None, speaker: str | None = None,
              transcript: str | None = None, date_from: str | None = None, date_to: str | None = None,
@@ -155,7 +158,7 @@ class Index:
         return {"transcripts": len(m.transcripts), "turns": sum(r.n_turns for r in m.transcripts.values()),
                 "chunks": self.backend.size, "embedder": m.embedder, "dim": m.dim, "generation": m.generation,
                 "store": self.settings.store, "ranker_encoder": self.backend.ranker_encoder,
-                "query_adapter": adapter.embedder if (adapter := adapter_for(self.embedder, self.settings.retrieval))
+                "query_adapter": adapter.embedder if (adapter := adapter_for(self.embedder))
                 else None}
 
     # -- writing -------------------------------------------------------------------------------

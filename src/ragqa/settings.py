@@ -7,10 +7,11 @@ Environment variables use `__` for nesting, e.g. `RAGQA_EMBEDDER__MODEL=use-m3`,
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -43,35 +44,33 @@ class ChunkSettings(BaseModel):
     context_turns: int = 0  # neighbouring turns added to the embedded text (not to the cited text)
 
 
+REMOVED_RETRIEVAL_KEYS = frozenset({
+    "lexical_weight", "speaker_boost", "per_turn", "ranker_weights", "smoothing_reach_words", "smoothing_half_words",
+    "smoothing_self_weight", "encoder_weight", "query_adapter", "adapter_weight", "transcript_prior_weight",
+    "transcript_prior_top", "transcript_lexical_weight"})  # constants of the fusion and the ranker now
+
+
 class RetrievalSettings(BaseModel):
-    """Hybrid search knobs."""
+    """How search finds passages (docs/quality.md has the measurements behind the defaults)."""
 
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
-    k: int = 10
-    candidates: int = 300  # per retriever, before fusion
-    lexical_weight: float = 0.5  # BM25's share in the z-score fusion (dense gets the rest)
-    speaker_boost: float = 1.0  # added (in z units) to chunks of a speaker the question names
-    ranker: Literal["learned", "smoothed"] = "learned"  # within one transcript (docs/quality.md): the learned
-    # passage ranker, or fusion + speaker boost + neighbour smoothing
-    per_turn: bool = True  # the learned ranker orders chunks by its probability per turn they cite, so a chunk
-    # with short riders ("Yeah .") must be likelier to hold the answer to rank first (docs/quality.md round 13)
-    ranker_weights: Path | None = None  # a ranker file written by `python -m bench.train_ranker`; None = bundled
+    k: int | None = Field(default=None, ge=1)  # passages a search returns and an answer reads when the caller
+    # does not say; None: 10 for search, `answering.DEFAULT_K` for ask
+    candidates: int = Field(default=300, ge=1)  # per retriever (dense, BM25), before ranking
+    ranker: Literal["learned", "smoothed"] = "learned"  # within one transcript: the learned passage ranker, or
+    # the fusion with neighbour smoothing
     ranker_encoder: Literal["minilm-qmsum", "none"] = "minilm-qmsum"  # builds keep this encoder's passage
-    # vectors (English chunks) and the learned ranker uses its cosine with English questions
-    # (`embedding.ranker_encoder`, docs/quality.md round 8); "none": neither
-    smoothing_reach_words: float = 130.0  # within one transcript: neighbours this close share their scores
-    smoothing_half_words: float = 50.0  # ... with weight halving every this many words
-    smoothing_self_weight: float = 2.0
-    encoder_weight: float = 1.0  # in the fusion (across transcripts, and the smoothed ranker): the ranker
-    # encoder's cosine, z-normalised, for English questions when every candidate is English (round 8)
-    query_adapter: bool = True  # English questions: the bundled query adapter of the index's embedder (e5-small;
-    # `embedding.query_adapter`, docs/quality.md round 10), a learned-ranker feature (and a fusion term: adapter_weight)
-    adapter_weight: float = 0.0  # in the fusion: the adapted cosine, z-normalised, when every candidate is English
-    # (0: the shipped adapter at 1.0 gave CORPUS-197 MRR 0.295 / nDCG 0.159 vs 0.297 / 0.162 without; round 10)
-    transcript_prior_weight: float = 0.5  # corpus-wide: prefer chunks of transcripts that match as a whole
-    transcript_prior_top: int = 10  # a transcript's match = sum of its best this-many candidate scores
-    transcript_lexical_weight: float = 0.5  # corpus-wide: BM25 of the whole transcript as one document
-    # (local store up to 200k chunks: above, it would read every posting of the query's terms)
+    # vectors of English chunks for the learned ranker; "none" skips it (a faster build, a weaker ranking)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_removed_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (old := sorted(REMOVED_RETRIEVAL_KEYS & set(data))):
+            warnings.warn(f"ignoring retrieval setting(s) {', '.join(old)}: no longer settings (constants of the "
+                          f"fusion and the ranker, see docs/quality.md); remove them from ragqa.toml or the "
+                          f"RAGQA_RETRIEVAL__* environment", UserWarning, stacklevel=2)
+            data = {k: v for k, v in data.items() if k not in REMOVED_RETRIEVAL_KEYS}
+        return data
 
 
 class LLMSettings(BaseModel):

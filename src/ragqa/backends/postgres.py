@@ -114,7 +114,7 @@ class PostgresBackend:
                 return pg_search.search(conn, self.pg, self._configs, self.size, qv, query, k, filters,
                                         settings.retrieval, use_lexical=mode in ("hybrid", "lexical"),
                                         speakers=speakers, ranker_encoder=self._ranker_encoder,
-                                        adapter=adapter_for(embedder, settings.retrieval))
+                                        adapter=adapter_for(embedder))
 
     def turns(self, transcript_id: str) -> list[Turn]:
         with translated(self.location, "reading turns"), self._pool.connection() as conn:

@@ -5,14 +5,14 @@ named speaker, its length) and by the match of the talk around it: windows of 10
 centred on the chunk, within its transcript (talk about a topic comes in stretches, and the stretch
 that discusses it at length is what a question about it is after), and by the match of the 300 words
 before it alone (a topic is raised, by a question or an agenda item, and what is said about it comes
-after; the 300 words from the chunk onwards were measured too and got a zero weight). A question with a
+after). A question with a
 context clause ("... when discussing the budget") adds the main clause's match of the chunk and its ±100-word window,
 and the context clause's match of the ±300/±1,000-word windows (zeros for other questions).
 Where the index stores the ranker encoder's passage vectors (`embedding.ranker_encoder`: MiniLM fine-tuned on
 QMSum train, English), three more: its cosine with the question and that cosine's mean over the ±100 and
-±300-word windows (`encoder_features`; docs/quality.md, round 8). Where the index's embedder has a query
+±300-word windows (`encoder_features`). Where the index's embedder has a query
 adapter (`embedding.query_adapter`, e5-small), one more: the adapted question's cosine with the chunk's own vector
-(`adapter_features`; round 10).
+(`adapter_features`).
 """
 from __future__ import annotations
 

@@ -24,39 +24,38 @@ def encoder_language_ok(langs: np.ndarray) -> np.ndarray:
     return np.fromiter((applies_to(lg) for lg in langs), dtype=bool, count=len(langs))
 
 
-def wants_english_signal(query: str, langs: np.ndarray, one_transcript: bool, fusion_weight: float,
-                         settings: RetrievalSettings) -> bool:
-    """Whether `rank_candidates` will use a signal trained on English questions and talk (the ranker encoder's
-    or the query adapter's cosines) for candidates of languages `langs`: the question is English, and the
-    learned ranker inside a transcript (`one_transcript`) has an English chunk, or the fusion gives the signal
-    `fusion_weight` and every candidate is English. Else the question is not encoded for it."""
+def wants_english_signal(query: str, langs: np.ndarray, one_transcript: bool, learned: bool, in_fusion: bool) -> bool:
+    """Whether ranking will use a signal trained on English questions and talk for candidates of languages
+    `langs`: the question is English, and the learned ranker (`learned`) inside a transcript (`one_transcript`)
+    has an English chunk, or the fusion uses the signal (`in_fusion`) and every candidate is English. Else the
+    question is not encoded for it."""
     if not applies_to(query_language(query)):
         return False
     ok = encoder_language_ok(langs)
-    if one_transcript and settings.ranker == "learned" and ok.any():
+    if one_transcript and learned and ok.any():
         return True
-    return bool(fusion_weight) and bool(ok.all())
+    return in_fusion and bool(ok.all())
 
 
 def wants_encoder(stored: str | None, query: str, langs: np.ndarray, one_transcript: bool,
                   settings: RetrievalSettings) -> bool:
-    """Whether ranking will use the cosines of the ranker encoder whose vectors the index stores (`stored`):
-    the settings name it and `wants_english_signal` holds for its fusion weight."""
-    return (stored is not None and settings.ranker_encoder == stored
-            and wants_english_signal(query, langs, one_transcript, settings.encoder_weight, settings))
+    """Whether ranking will use the cosines of the ranker encoder whose vectors the store keeps (`stored`): the
+    learned ranker inside a transcript and the fusion across transcripts both do (`wants_english_signal`)."""
+    return stored is not None and wants_english_signal(query, langs, one_transcript, settings.ranker == "learned",
+                                                       in_fusion=True)
 
 
-def adapter_for(embedder: Embedder, settings: RetrievalSettings) -> QueryAdapter | None:
-    """The bundled query adapter of the index's embedder when the settings use one (e5-small has one)."""
-    return query_adapter_for(embedder.model_id) if settings.query_adapter else None
+def adapter_for(embedder: Embedder) -> QueryAdapter | None:
+    """The bundled query adapter of the index's embedder, if it has one (e5-small has one)."""
+    return query_adapter_for(embedder.model_id)
 
 
 def wants_adapter(adapter: QueryAdapter | None, query: str, langs: np.ndarray, one_transcript: bool,
                   with_encoder: bool, settings: RetrievalSettings) -> bool:
-    """Whether ranking will use the query adapter's cosines: `wants_english_signal` for its fusion weight, where
-    inside a transcript the learned ranker weighs them only next to the ranker encoder's (`with_encoder`)."""
+    """Whether the learned ranker will use the query adapter's cosines: inside a transcript, next to the ranker
+    encoder's (`with_encoder`), for an English question with some English chunk."""
     return adapter is not None and wants_english_signal(query, langs, one_transcript and with_encoder,
-                                                        settings.adapter_weight, settings)
+                                                        settings.ranker == "learned", in_fusion=False)
 
 
 def named_speaker_mask(query: str, speakers: list[str]) -> np.ndarray:

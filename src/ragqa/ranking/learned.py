@@ -1,4 +1,4 @@
-"""The learned passage ranker: a linear scorer over `passage_features`, weights fitted on QMSum train.
+"""The learned passage ranker: a linear scorer over `features.passage_features`, weights fitted on QMSum train.
 
 The bundled weights (`ragqa/models/passage_ranker.json`) were fitted by `python -m bench.train_ranker`
 (listwise softmax loss: the probability that the top chunk holds an evidence turn) on the 1,095 QMSum
@@ -7,10 +7,9 @@ a second set of weights, over the same features plus `ENCODER_FEATURE_NAMES` (th
 where the index stores that encoder's passage vectors; `python -m bench.finetune_minilm --export` writes it.
 Its `adapter` section holds a third, over those plus `ADAPTER_FEATURE_NAMES` (the query adapter's cosine), used
 where the index's embedder has a query adapter too; `python -m bench.train_query_adapter --export` writes it.
-`retrieval.ranker_weights` points at another file written by these scripts.
 
 The scores are log-probabilities (up to a constant) that a chunk holds the answer; `per_turn` turns them into
-the order that lists the most answer per cited turn first (docs/quality.md round 13).
+the order that lists the most answer per cited turn first (docs/quality.md).
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..retrieval.candidates import Candidates
-from ..retrieval.fusion import fuse, smooth, zscore
-from ..retrieval.prior import transcript_prior
+from ..retrieval.fusion import ENCODER_WEIGHT, SPEAKER_BOOST, fuse, smooth, zscore
+from ..retrieval.prior import PRIOR_LEXICAL_WEIGHT, PRIOR_TOP, PRIOR_WEIGHT, transcript_prior
 from ..settings import RetrievalSettings
 from .features import adapter_features, encoder_features, passage_features
 from .gates import encoder_language_ok, language_ok, named_speaker_mask
@@ -43,20 +43,20 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
     """The k best (row, score) among the candidates, best first (ties by row), same for every store.
     Inside one transcript with term counts known: the learned passage ranker (`ranking.learned`), its
-    scores per cited turn (`per_turn`, unless `settings.per_turn` is off).
-    Otherwise z-score fusion with a language gate (plus the ranker encoder's and the query adapter's cosines
-    where every candidate is in their language), a boost for speakers the question names, then neighbour
-    smoothing inside one transcript (`one_transcript`) or a transcript prior across many."""
+    scores per cited turn (`per_turn`).
+    Otherwise z-score fusion with a language gate (plus the ranker encoder's cosine where every candidate is
+    in its language), a boost for speakers the question names, then neighbour smoothing inside one transcript
+    (`one_transcript`) or a transcript prior across many."""
     rows = c.rows
     if len(rows) == 0:
         return []
     if one_transcript and settings.ranker == "learned":
-        learned = learned_scores(c, query, load_ranker(settings.ranker_weights))
+        learned = learned_scores(c, query, load_ranker())
         if learned is not None:
-            return _best(rows, per_turn(learned, c.turn_counts) if settings.per_turn else learned, k)
+            return _best(rows, per_turn(learned, c.turn_counts), k)
     ok = language_ok(c.langs, query)
     if c.dense is not None and c.lexical is not None:
-        scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), settings.lexical_weight, ok)
+        scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), ok)
         keep = None
     elif c.dense is not None:
         scores, keep = zscore(c.dense), None
@@ -65,12 +65,10 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         scores = zscore(c.lexical)
     else:
         return []
-    if settings.encoder_weight and c.encoder_cosines is not None and encoder_language_ok(c.langs).all():
+    if c.encoder_cosines is not None and encoder_language_ok(c.langs).all():
         # only where every candidate is in the encoder's language: else it would tilt an English question
         # towards English passages over the Italian or Russian ones the dense side found
-        scores = scores + settings.encoder_weight * zscore(c.encoder_cosines)
-    if settings.adapter_weight and c.adapter_cosines is not None and encoder_language_ok(c.langs).all():
-        scores = scores + settings.adapter_weight * zscore(c.adapter_cosines)  # the same gate
+        scores = scores + ENCODER_WEIGHT * zscore(c.encoder_cosines)
     speakers, owner, words, transcript_lexical = c.speakers, c.owner, c.word_counts, c.transcript_lexical
     if keep is not None and not keep.all():
         idx = np.flatnonzero(keep)
@@ -79,14 +77,12 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         speakers = [speakers[i] for i in idx]
         if len(rows) == 0:
             return []
-    if settings.speaker_boost:
-        scores = scores + settings.speaker_boost * named_speaker_mask(query, speakers)
+    scores = scores + SPEAKER_BOOST * named_speaker_mask(query, speakers)
     if one_transcript:
-        scores = smooth(scores, words, owner, settings)
-    elif (settings.transcript_prior_weight or settings.transcript_lexical_weight) and len(np.unique(owner)) > 1:
-        scores = scores + transcript_prior(scores, owner, settings.transcript_prior_top,
-                                           settings.transcript_prior_weight, transcript_lexical, ok,
-                                           settings.transcript_lexical_weight)
+        scores = smooth(scores, words, owner)
+    elif len(np.unique(owner)) > 1:
+        scores = scores + transcript_prior(scores, owner, PRIOR_TOP, PRIOR_WEIGHT, transcript_lexical, ok,
+                                           PRIOR_LEXICAL_WEIGHT)
     return _best(rows, scores, k)
 
 

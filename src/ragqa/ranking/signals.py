@@ -31,7 +31,7 @@ def with_ranker_signals(c: Candidates, source: CandidateSource, embedder: Embedd
     stored = source.ranker_encoder
     if wants_encoder(stored, query, c.langs, one_transcript, settings):
         encoder_cosines = source.encoder_cosines(load_ranker_encoder(str(stored)).encode_query(query), rows)
-    adapter = adapter_for(embedder, settings)
+    adapter = adapter_for(embedder)
     if c.query_vector is not None and wants_adapter(adapter, query, c.langs, one_transcript,
                                                     encoder_cosines is not None, settings):
         adapter_cosines = source.dense_scores(adapter.adapt(c.query_vector), rows)

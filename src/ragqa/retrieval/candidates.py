@@ -60,7 +60,7 @@ def gather_candidates(source: CandidateSource, embedder: Embedder, query: str, o
     use_dense = settings.mode in ("hybrid", "dense")
     use_lexical = settings.mode in ("hybrid", "lexical")
     qv = embedder.embed_queries([query])[0] if use_dense else None
-    named = speakers_named(query, list(source.speakers())) if settings.speaker_boost else set()
+    named = speakers_named(query, list(source.speakers()))
     topic = without_speakers(topic_text(query, lang), named)  # the boost, not the "Speaker:" labels, handles them
     lexical = source.lexical_query(topic, lang) if use_lexical else None
     rows = source.filtered(ALL_ROWS_MAX)
@@ -74,7 +74,7 @@ def gather_candidates(source: CandidateSource, embedder: Embedder, query: str, o
     rows = np.asarray(rows, dtype=np.int64)
     info = source.chunks(rows)
     transcript_lexical = None
-    if lexical is not None and not one_transcript and settings.transcript_lexical_weight:
+    if lexical is not None and not one_transcript:
         transcript_lexical = source.transcript_lexical(lexical, rows)
     return Candidates(
         rows=rows, dense=source.dense_scores(qv, rows) if qv is not None else None,

@@ -5,6 +5,10 @@ import numpy as np
 
 from .fusion import zscore, zscore_where
 
+PRIOR_WEIGHT = 0.5  # search's weight of the transcript's best candidates' summed score, z-normalised across transcripts
+PRIOR_TOP = 10  # ... that many of them
+PRIOR_LEXICAL_WEIGHT = 0.5  # the BM25 of the whole transcript as one document, z-normalised
+
 
 def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int, weight: float = 1.0,
                      lexical: np.ndarray | None = None, lexical_ok: np.ndarray | None = None,

@@ -235,7 +235,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     """The k best of the `size` chunks (call inside a transaction: the options are transaction-local);
     `speakers`: every speaker of the index, to recognise the ones the query names; `ranker_encoder`: the
     passage ranker's encoder every chunk has a vector of (meta.ranker_encoder), if any; `adapter`: the query
-    adapter of the index's embedder, if the settings use one (`retrieval.query_adapter`)."""
+    adapter of the index's embedder, if it has one."""
     n = settings.candidates
     all_rows = filters.active() and count_upto(conn, pg.namespace, filters, ALL_ROWS_MAX + 1) <= ALL_ROWS_MAX
     tsquery = None
@@ -243,7 +243,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     shares: dict[str, float] = {}
     named: set[str] = set()
     if use_lexical:
-        named = speakers_named(query, list(speakers)) if settings.speaker_boost else set()
+        named = speakers_named(query, list(speakers))
         lexemes = query_lexemes(conn, query_words(query, named), configs)
         shares = lexeme_shares(conn, pg.namespace) if lexemes else {}
         tsquery = tsquery_text(lexemes, shares, size)
@@ -255,7 +255,7 @@ def search(conn: psycopg.Connection, pg: PostgresSettings, configs: list[str], s
     transcript_ids, owner = np.unique(np.array([r[2] for r in rows], dtype=object), return_inverse=True)
     positions = np.array([r[0] for r in rows], dtype=np.int64)
     transcript_lexical = None
-    if lexemes and filters.transcript is None and settings.transcript_lexical_weight and size <= FULL_SCORING_MAX:
+    if lexemes and filters.transcript is None and size <= FULL_SCORING_MAX:
         by_transcript = transcript_scores(conn, pg.namespace, transcript_ids.tolist(), lexemes)
         transcript_lexical = np.array([by_transcript.get(t, 0.0) for t in transcript_ids], dtype=np.float64)[owner]
     terms = clauses = None

@@ -69,8 +69,9 @@ def _note_missing_ranker_vectors(index: Any) -> None:
     from .changes import ranker_encoder_name
 
     wanted = ranker_encoder_name(index.settings)
-    if wanted is not None and index.backend.size and index.backend.ranker_encoder != wanted:
-        print(f"note: {index.backend.location} holds chunks without the {wanted} ranker encoder's vectors "
+    stats = index.stats()
+    if wanted is not None and stats["chunks"] and stats["ranker_encoder"] != wanted:
+        print(f"note: {index.location} holds chunks without the {wanted} ranker encoder's vectors "
               f"(indexed before ragqa kept them, or with --ranker-encoder none), so English questions inside one "
               f"transcript are ranked without it; `ragqa build --force` re-embeds the index and adds them",
               file=sys.stderr)
@@ -89,7 +90,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     report = index.last_report
     _report_problems(report)
     stats = index.stats()
-    print(f"index {index.backend.location}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
+    print(f"index {index.location}: {stats['transcripts']} transcripts, {stats['turns']} turns, "
           f"{stats['chunks']} chunks ({len(report.added)} embedded, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.problems)} problems in the sources)")
     _note_missing_ranker_vectors(index)

@@ -66,6 +66,11 @@ class Index:
     def manifest(self) -> Manifest:
         return self.backend.manifest
 
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages (its folder, or the database URL without password)."""
+        return self.backend.location
+
     def search(self, query: str, k: int | None = None, speaker: str | None = None, transcript: str | None = None,
                date_from: str | None = None, date_to: str | None = None) -> list[Hit]:
         """The k passages that best match `query` (k: `retrieval.k`, else 10); filters are exact

@@ -26,6 +26,7 @@ from .extractive import confident_extract, extractive_answer
 from .language import language_name, question_language
 from .postprocessors import ContextBudget, estimate_tokens
 from .prompts import NO_ANSWER, PromptTemplates, load_prompts
+from .repetition import cut_repetition
 from .retriever import SearchFn, TranscriptRetriever, hit_to_node, node_to_hit
 from .speakers import detect_speakers
 from .stream import AnswerStream
@@ -115,7 +116,7 @@ class AnswerEngine:
 
     def check(self, raw: str, hits: Sequence[Hit], names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
         """The model's text with citations verified and renumbered; None for a refusal."""
-        text = raw.strip()
+        text = cut_repetition(raw.strip())
         if not text or text.startswith(NO_ANSWER):
             return None
         text = text.replace(NO_ANSWER, "").strip()

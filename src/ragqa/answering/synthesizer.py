@@ -1,5 +1,6 @@
 """A llama-index response synthesizer that makes exactly one LLM call: all passages, numbered, in
-one prompt built from the templates in prompts/ (no refine loop, no query rewriting)."""
+one prompt built from the templates in prompts/ (no refine loop, no query rewriting). The model is
+stopped where its answer starts repeating itself (`repetition`)."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ from llama_index.core.response_synthesizers.base import BaseSynthesizer
 from llama_index.core.types import RESPONSE_TEXT_TYPE
 
 from .prompts import NO_ANSWER, PromptTemplates
+from .repetition import until_repetition
 
 _BRACKETS = str.maketrans({"[": "(", "]": ")", "【": "(", "】": ")"})
 _FENCE = re.compile(r"^\s*(passages|question)\s*:", re.IGNORECASE | re.MULTILINE)
@@ -61,13 +63,14 @@ class CitedAnswerSynthesizer(BaseSynthesizer):
                      headers: Sequence[str | None] | None = None, **response_kwargs: Any) -> RESPONSE_TEXT_TYPE:
         """The answer text (a generator of pieces when streaming); `headers` as in `format_passages`."""
         messages = self._messages(query_str, text_chunks, language, headers)
-        if self._streaming:
-            def pieces() -> Generator[str, None, None]:
-                for response in self._llm.stream_chat(messages):
-                    if response.delta:
-                        yield response.delta
-            return pieces()
-        return self._llm.chat(messages).message.content or ""
+
+        def pieces() -> Generator[str, None, None]:
+            for response in self._llm.stream_chat(messages):
+                if response.delta:
+                    yield response.delta
+
+        guarded = until_repetition(pieces())
+        return guarded if self._streaming else "".join(guarded)
 
     async def aget_response(self, query_str: str, text_chunks: Sequence[str], language: str = "English",
                             headers: Sequence[str | None] | None = None,

@@ -70,7 +70,7 @@ def oracle_candidates(index: Index, path: Path) -> Iterator[tuple[Question, Cand
     for q in load_questions(path):
         with index.backend.candidates(Filters(transcript=q.transcript_id)) as source:
             c = candidates_for(source, index.embedder, q.question, True, index.settings.retrieval)
-        features = learned_features(c, q.question)
+        features = learned_features(c)
         if features is not None and q.gold_turns is not None:
             yield q, c, features
 
@@ -81,7 +81,7 @@ def question_data(index: Index, path: Path) -> list[QuestionData]:
     out = []
     for q, c, features in oracle_candidates(index, path):
         position = {int(r): i for i, r in enumerate(c.rows)}
-        baseline = [position[r] for r, _ in rank_candidates(c, q.question, len(c.rows), True, smoothed)]
+        baseline = [position[r] for r, _ in rank_candidates(c, len(c.rows), True, smoothed)]
         out.append(QuestionData(q.transcript_id, features, [list(snapshot.chunk(r)["turns"]) for r in c.rows],
                                 set(q.gold_turns), baseline))
     return out

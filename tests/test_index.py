@@ -46,6 +46,20 @@ def test_seed_facts_inside_the_transcript_with_the_learned_ranker(seed_index, qu
     assert any(fact in h.text and h.speaker == TOKAYEV for h in hits), [h.text[:80] for h in hits]
 
 
+@pytest.mark.parametrize("question", ["Что сказал Токаев об инвестициях?", "What did Tokaev say about Rosatom?"])
+def test_search_and_ask_read_the_same_speakers(seed_index, question):
+    """Search ranks with the speakers its candidates carry, ask boosts the speakers its engine reads: one reading."""
+    from ragqa.answering.engine import engine_for
+    from ragqa.query_analysis import analyse
+    from ragqa.ranking.search import candidates_for
+    from ragqa.types import Filters
+
+    with seed_index.backend.candidates(Filters()) as source:
+        searched = candidates_for(source, seed_index.embedder, question, False, seed_index.settings.retrieval)
+    asked = analyse(question, engine_for(seed_index).speakers)
+    assert searched.question.speakers == asked.speakers == (TOKAYEV,)
+
+
 def test_hits_carry_turns_title_and_score(seed_index):
     (hit,) = seed_index.search("Rosatom centrale nucleare", k=1)
     assert hit.transcript_id == SEED_ID and hit.turns == [2] and hit.speaker == TOKAYEV

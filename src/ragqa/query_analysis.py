@@ -1,11 +1,14 @@
-"""What a question says about how to search: its topic words and the speakers it names."""
+"""One reading of a question, the same for search and ask: its language, the speakers it names, its topic words
+and its context clause."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
-import Stemmer
+from .language import query_language
+from .speakers import named_speakers
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -17,13 +20,6 @@ think thought opinion opinions say said mention mentioned elaborate elaborated e
 described decide decided decision decisions conclude concluded conclusion group team meeting meetings member
 members whole agree agreed view views idea ideas propose proposed suggest suggested recommend recommended
 reason why what how when which who whom did does do about regarding towards toward""".split())
-
-_TITLES = frozenset({"hon", "mr", "mrs", "ms", "dr", "sir", "lord", "the", "of", "president", "minister"})
-
-
-@lru_cache(maxsize=None)
-def _english_stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
 
 
 def topic_text(question: str, lang: str | None) -> str:
@@ -53,76 +49,41 @@ def context_clause(question: str, lang: str | None) -> tuple[str, str] | None:
     return (main, context) if _TOKEN.search(main) and _TOKEN.search(context) else None
 
 
-def _label_words(label: str) -> list[str]:
-    return _TOKEN.findall(re.sub(r"\(.*?\)", " ", label))  # "Hon. Bill Blair (Minister of ...)" -> Hon, Bill, Blair
-
-
-class _SpeakerKeys(NamedTuple):
-    keys: tuple[str, ...]  # stemmed label words without titles
-    surname: str  # capitalised surname of a personal name, or ""
-    mark: str  # the label's one capital letter or digit ("Grad C", "Speaker 2"), or ""
-    phrase: str  # the label's words, lower case, space-separated and space-padded
-
-
-def _padded_phrase(words: list[str]) -> str:
-    """Words lower-cased, space-separated and space-padded: one label's phrase is found in a question's by `in`."""
-    return f" {' '.join(words).lower()} "
-
-
-@lru_cache(maxsize=1 << 16)
-def _speaker_keys(label: str) -> _SpeakerKeys:
-    """What names the speaker `label` in a question, memoised: a question is matched against every speaker of
-    the index. The mark is what tells apart "Speaker A" from "Speaker B", "Grad C" from "Grad E", "Speaker 1"
-    from "Speaker 2"."""
-    words = _label_words(label)
-    keys = _english_stemmer().stemWords([w.lower() for w in words if len(w) > 1 and w.lower() not in _TITLES])
-    marks = [w for w in words if len(w) == 1 and (w.isupper() or w.isdigit())]
-    surname = words[-1] if len(words) >= 2 and not marks else ""
-    return _SpeakerKeys(tuple(keys), surname if len(surname) > 3 and surname[0].isupper() else "",
-                        marks[-1] if len(marks) == 1 else "", _padded_phrase(words))
-
-
-def speakers_named(question: str, speakers: list[str]) -> set[str]:
-    """Speakers named in the question: every word of the label ("Industrial Designer"), the surname of a
-    multi-word personal name ("Tokayev" names "Kassym-Jomart Tokayev"); a label with a letter or digit
-    by the letter ("What did C think ..." and "What did Grad C think ..." name "Grad C", not "Grad E"; a
-    letter that opens the question is taken for the article "A") or by the whole label ("Speaker 2": a
-    digit alone is too often a number)."""
-    words = _TOKEN.findall(question)
-    said = set(_english_stemmer().stemWords([w.lower() for w in words]))
-    exact = set(words)
-    letters = set(words[1:])
-    phrase = _padded_phrase(words)
-    named: set[str] = set()
-    for speaker in speakers:
-        keys, surname, mark, label_phrase = _speaker_keys(speaker)
-        if mark:
-            if (mark.isalpha() and mark in letters) or label_phrase in phrase:
-                named.add(speaker)
-        elif keys and all(k in said for k in keys):
-            named.add(speaker)
-        elif surname and surname in exact:  # exact, capitalised
-            named.add(speaker)
-    return named
-
-
-def without_speakers(text: str, named: set[str]) -> str:
-    """`text` without the words of the named speakers' labels (unchanged when nothing would be left).
-    Chunk text carries "Speaker: " labels, so a named speaker's words would match every chunk of that
-    speaker in BM25 (and role words such as "Designer" or "Marketing" collide with topics); the speaker
-    boost already prefers the named speakers (+0.026 MRR on QMSum val ORACLE, docs/quality.md)."""
-    if not named:
+def without_words(text: str, drop: frozenset[str]) -> str:
+    """`text` without the (lower-cased) words `drop` (unchanged when nothing would be left)."""
+    if not drop:
         return text
-    drop = {w.lower() for label in named for w in _label_words(label)}
     kept = [w for w in _TOKEN.findall(text) if w.lower() not in drop]
     return " ".join(kept) if kept else text
 
 
-def clause_topics(question: str, lang: str | None, named: set[str]) -> tuple[str, str] | None:
-    """The topic words (`topic_text`, `without_speakers`) of the main and the context clause of a question
-    that has one (`context_clause`), else None."""
-    clauses = context_clause(question, lang)
-    if clauses is None:
-        return None
-    main, context = (without_speakers(topic_text(text, lang), named) for text in clauses)
-    return main, context
+@dataclass(frozen=True)
+class Question:
+    """What search and ask read in a question (`analyse`)."""
+
+    text: str
+    lang: str | None  # `language.query_language`: None when no known language's function words occur
+    speakers: tuple[str, ...]  # the known speakers it names, first-mentioned first (`speakers.named_speakers`)
+    topic: str  # the text for BM25: without English framing words and the words naming the speakers
+    clauses: tuple[str, str] | None  # the topic of the main and of the context clause (`context_clause`)
+
+
+@lru_cache(maxsize=256)
+def _analyse(text: str, speakers: tuple[str, ...]) -> Question:
+    lang = query_language(text)
+    named = named_speakers(text, speakers)
+    # Chunk text carries "Speaker: " labels, so a named speaker's words would match every chunk of that speaker
+    # in BM25 (and role words such as "Designer" or "Marketing" collide with topics); the speaker boost already
+    # prefers the named speakers (+0.026 MRR on QMSum val ORACLE, docs/quality.md).
+    topic = without_words(topic_text(text, lang), named.words)
+    clauses = context_clause(text, lang)
+    if clauses is not None:
+        main, context = (without_words(topic_text(part, lang), named.words) for part in clauses)
+        clauses = (main, context)
+    return Question(text, lang, named.speakers, topic, clauses)
+
+
+def analyse(text: str, speakers: Sequence[str]) -> Question:
+    """The reading of question `text` against the known `speakers` (memoised: ask searches one question
+    several times)."""
+    return _analyse(text, tuple(speakers))

@@ -4,7 +4,7 @@ import math
 
 from bench.answer_latency import (QUESTIONS, TUNING_VARIANTS, ModelCalls, _apply, floors, llm_timings,
                                   rate_prompt)
-from ragqa.answering.language import question_language
+from ragqa.language import detect_language
 from ragqa.llm.xllamacpp_llm import server_params
 
 
@@ -56,7 +56,7 @@ def test_model_calls_are_collected_from_llama_index_events():
 
 def test_questions_cover_english_italian_and_russian():
     assert len(QUESTIONS) >= 10
-    assert {question_language(q) for q, _, _ in QUESTIONS} >= {"en", "it", "ru"}
+    assert {detect_language(q) for q, _, _ in QUESTIONS} >= {"en", "it", "ru"}
 
 
 def test_rate_request_is_the_answer_prompt_with_passages():

@@ -42,6 +42,6 @@ def test_train_ranker_on_the_sample_writes_a_ranker_ragqa_uses(tmp_path):
     for q in questions:  # the fitted file ranks the serving path's candidates with a gold turn in its top 10
         with index.backend.candidates(Filters(transcript=q.transcript_id)) as source:
             c = candidates_for(source, index.embedder, q.question, True, index.settings.retrieval)
-        top = c.rows[np.argsort(-ranker.score(learned_features(c, q.question)), kind="stable")[:10]]
+        top = c.rows[np.argsort(-ranker.score(learned_features(c)), kind="stable")[:10]]
         found += any(set(index.backend.snapshot.chunk(int(r))["turns"]) & set(q.gold_turns) for r in top)
     assert len(questions) == 24 and found == 24

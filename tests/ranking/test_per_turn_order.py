@@ -64,7 +64,7 @@ def test_search_in_a_transcript_lists_chunks_per_cited_turn(sample_dir):
     for question in QUESTIONS:
         with index.backend.candidates(Filters(transcript=question["meeting_id"])) as source:
             c = candidates_for(source, index.embedder, question["question"], True, index.settings.retrieval)
-        scores = learned_scores(c, question["question"], ranker)
+        scores = learned_scores(c, ranker)
         hits = index.search(question["question"], k=10, transcript=question["meeting_id"])
         assert [h.chunk_id for h in hits] == _ids(index, per_turn(scores, c.turn_counts), c.rows)
         reordered += [h.chunk_id for h in hits] != _ids(index, scores, c.rows)  # the raw scores' order

@@ -63,8 +63,8 @@ def test_english_questions_rank_with_the_encoder_features(sample_index):
     for question in QUESTIONS[:6]:
         c = _candidates(sample_index, question)
         assert c.encoder_cosines is not None and encoder_language_ok(c.langs).all()
-        scores = learned_scores(c, question["question"], ranker)
-        without = learned_scores(_without_encoder(c), question["question"], ranker)
+        scores = learned_scores(c, ranker)
+        without = learned_scores(_without_encoder(c), ranker)
         changed += int(np.argmax(scores) != np.argmax(without) or not np.allclose(scores, without))
         hits = sample_index.search(question["question"], k=3, transcript=question["meeting_id"])
         assert [h.score for h in hits] == pytest.approx(sorted(scores, reverse=True)[:3])
@@ -85,7 +85,7 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     assert "note:" not in capsys.readouterr().err  # asked for no encoder: nothing is missing
     c = _candidates(plain, QUESTIONS[0])
     assert c.encoder_cosines is None
-    scores = learned_scores(c, QUESTIONS[0]["question"], load_ranker())
+    scores = learned_scores(c, load_ranker())
     hits = plain.search(QUESTIONS[0]["question"], k=1, transcript=QUESTIONS[0]["meeting_id"])
     assert hits[0].score == pytest.approx(scores.max())
     # a segment with vectors next to one without: the index serves the plain ranker until rebuilt with --force
@@ -110,7 +110,7 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     assert c.encoder_cosines is None  # so the question is not even encoded
     with_cosines = type(c)(**{**c.__dict__, "encoder_cosines": forced.backend.snapshot.ranker_vectors.scores(
         load_ranker_encoder("minilm-qmsum").encode_query(question), c.rows)})
-    assert rank_candidates(with_cosines, question, 10, False, forced.settings.retrieval) == rank_candidates(
+    assert rank_candidates(with_cosines, 10, False, forced.settings.retrieval) == rank_candidates(
         c, question, 10, False, forced.settings.retrieval)
 
 
@@ -124,8 +124,8 @@ def test_across_transcripts_the_fusion_adds_the_encoders_cosine(sample_index):
     for question in (q["question"] for q in QUESTIONS[:6]):
         c = _gather(sample_index, question, Filters(), settings)
         assert c.encoder_cosines is not None and encoder_language_ok(c.langs).all()
-        plain = rank_candidates(_without_encoder(c), question, 10, False, settings)
-        ranked = rank_candidates(c, question, 10, False, settings)
+        plain = rank_candidates(_without_encoder(c), 10, False, settings)
+        ranked = rank_candidates(c, 10, False, settings)
         changed += int(ranked != plain)
         assert [h.score for h in sample_index.search(question, k=10)] == pytest.approx([s for _, s in ranked])
     assert changed == 6

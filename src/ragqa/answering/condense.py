@@ -10,8 +10,8 @@ from pathlib import Path
 
 from llama_index.core.llms import LLM, ChatMessage, MessageRole
 
+from ..language import detect_language, language_name
 from .conversation import Conversation, Exchange
-from .language import language_name, question_language
 from .postprocessors import estimate_tokens
 from .prompts import NO_ANSWER, default_prompts_dir, read_prompt
 
@@ -65,7 +65,7 @@ def history_text(conversation: Conversation, budget: int = HISTORY_TOKENS) -> st
 
 
 def rewrite_messages(conversation: Conversation, prompts: CondensePrompts) -> list[ChatMessage]:
-    language = language_name(question_language(conversation.question))
+    language = language_name(detect_language(conversation.question))
     user = prompts.question.format(history=history_text(conversation), question=conversation.question,
                                    language=language)
     return [ChatMessage(role=MessageRole.SYSTEM, content=prompts.system),
@@ -79,7 +79,7 @@ def clean_rewrite(reply: str, question: str) -> str | None:
     line = _LABEL.sub("", line).strip().strip(_QUOTES).strip()
     if not line or NO_ANSWER in line or len(line) > max(240, 4 * len(question)):
         return None
-    if question_language(line) != question_language(question):
+    if detect_language(line) != detect_language(question):
         return None
     return line
 

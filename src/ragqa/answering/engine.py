@@ -16,19 +16,19 @@ from typing import Any
 from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
+from ..language import detect_language, language_name
 from ..lexical import strip_markup
 from ..llm import make_llm
+from ..query_analysis import analyse
 from ..settings import Settings
 from ..types import Answer, Hit
 from .citations import CheckedAnswer, make_citations, verify
 from .context import Neighbours, Passage, TurnsFn, expand, question_reach
 from .extractive import confident_extract, extractive_answer
-from .language import language_name, question_language
 from .postprocessors import ContextBudget, estimate_tokens
 from .prompts import NO_ANSWER, PromptTemplates, load_prompts
 from .repetition import cut_repetition
 from .retriever import SearchFn, TranscriptRetriever, hit_to_node, node_to_hit
-from .speakers import detect_speakers
 from .stream import AnswerStream
 from .support import NO_NAMES, EmbedFn, Similarity, SpeakerNames, says_nothing_new
 from .synthesizer import CitedAnswerSynthesizer
@@ -59,7 +59,7 @@ class AnswerEngine:
 
     def retrieve(self, question: str, k: int, filters: dict[str, str | None]) -> list[NodeWithScore]:
         """Passages for the question, speaker-boosted, trimmed to the model's context budget."""
-        boost = detect_speakers(question, self.speakers) if not filters.get("speaker") else []
+        boost = analyse(question, self.speakers).speakers if not filters.get("speaker") else ()
         nodes = TranscriptRetriever(self.search_fn, k, filters, boost).retrieve(question)
         return ContextBudget(max_tokens=self._passage_budget(question)).postprocess_nodes(nodes, query_str=question)
 
@@ -72,7 +72,7 @@ class AnswerEngine:
             transcript: str | None = None, date_from: str | None = None, date_to: str | None = None,
             stream: bool = False) -> Answer | AnswerStream:
         """A cited answer, or with `stream=True` an AnswerStream (see `ragqa.answering.ask`)."""
-        language = question_language(question)
+        language = detect_language(question)
         refusal = self.prompts.refusal(language)
         filters = {"speaker": speaker, "transcript": transcript, "date_from": date_from, "date_to": date_to}
         nodes = self.retrieve(question, k or DEFAULT_K, filters)

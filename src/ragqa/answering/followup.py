@@ -9,10 +9,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..language import STOPWORDS
+from ..language import STOPWORDS, detect_language
+from ..speakers import fold, name_parts, named_speakers, same_name
 from .conversation import Conversation, Exchange
-from .language import question_language
-from .speakers import detect_speakers, fold, name_parts, same_name
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 
@@ -80,7 +79,7 @@ def _own_topic(question: str, lang: str, speakers: Sequence[str]) -> list[str]:
 def follows_up(question: str) -> bool:
     """Does the question need the conversation to be understood? Pronouns and demonstratives that
     point back, a follow-up opener ("And…", "What about…"), or too few words of its own."""
-    lang = question_language(question)
+    lang = detect_language(question)
     words = set(_words(question))
     if words & (_PERSONAL.get(lang, frozenset()) | _POINTING.get(lang, frozenset()) | _EITHER.get(lang, frozenset())):
         return True
@@ -93,7 +92,7 @@ def _answer_speakers(previous: Exchange, speakers: Sequence[str]) -> tuple[str, 
     cited = Counter(s.speaker for s in previous.sources if s.speaker).most_common(2)
     if cited:
         return (cited[0][0],) if len(cited) == 1 or cited[0][1] > cited[1][1] else ()
-    return tuple(detect_speakers(previous.answer, list(speakers))) if previous.answer else ()
+    return named_speakers(previous.answer, speakers).speakers if previous.answer else ()
 
 
 def _previous_transcript(previous: Exchange) -> str | None:
@@ -118,19 +117,19 @@ def read_follow_up(conversation: Conversation, speakers: Sequence[str]) -> Readi
     question = conversation.question
     if previous is None or not follows_up(question):
         return Reading(follows_up=False)
-    lang = question_language(question)
+    lang = detect_language(question)
     words = set(_words(question))
     either = _EITHER.get(lang, frozenset())
-    own_speakers = detect_speakers(question, list(speakers))
+    own_speakers = named_speakers(question, speakers).speakers
     # the speakers the previous question named carry into any follow-up that names nobody; those its
     # answer was about, only into a question about someone ("he", "lui", "сказал")
-    named_before = tuple(detect_speakers(previous.searched, list(speakers)))
+    named_before = named_speakers(previous.searched, speakers).speakers
     before = named_before or _answer_speakers(previous, speakers)
     about_someone = bool(words & (_PERSONAL.get(lang, frozenset()) | either | _SAYING))
     carried = before if (about_someone or named_before) and not own_speakers else ()
     named = list(own_speakers) + list(before)
     about_something = bool(words & (_POINTING.get(lang, frozenset()) | either))
-    terms = _topic_terms(previous, question_language(previous.searched), named) \
+    terms = _topic_terms(previous, detect_language(previous.searched), named) \
         if about_something or not _own_topic(question, lang, named) else ()
     return Reading(follows_up=True, speakers=carried, terms=terms, transcript=_previous_transcript(previous))
 
@@ -138,7 +137,7 @@ def read_follow_up(conversation: Conversation, speakers: Sequence[str]) -> Readi
 def still_missing(rewritten: str, reading: Reading, speakers: Sequence[str]) -> Reading:
     """What a rewrite (the LLM's) left out of `reading`: the carried speakers unless it names a
     speaker, the previous topic unless it repeats a word of it."""
-    names = () if detect_speakers(rewritten, list(speakers)) else reading.speakers
+    names = () if named_speakers(rewritten, speakers).speakers else reading.speakers
     words = {fold(w)[:5] for w in _words(rewritten)}
     terms = () if any(fold(t)[:5] in words for t in reading.terms) else reading.terms
     return dataclasses.replace(reading, speakers=names, terms=terms)
@@ -157,7 +156,7 @@ def rewrite_by_rules(question: str, reading: Reading) -> str:
     text = question.strip()
     if reading.speakers:
         names = " / ".join(dict.fromkeys(_surname(s) for s in reading.speakers))
-        lang = question_language(text)
+        lang = detect_language(text)
         pronouns = _PERSONAL.get(lang, frozenset()) | _EITHER.get(lang, frozenset())
         match = next((m for m in _WORD.finditer(text) if m.group(0).casefold() in pronouns), None)
         if match is not None:

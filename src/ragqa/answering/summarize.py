@@ -15,15 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from ..language import detect_language, language_name
 from ..lexical import strip_markup
+from ..sentences import split_sentences
 from ..types import Answer, Hit, Turn
 from .citations import CheckedAnswer, make_citations, marker_numbers, normalise_markers, strip_markers, verify
-from .language import language_name, question_language
 from .postprocessors import estimate_tokens
 from .prompts import default_prompts_dir, read_prompt
 from .stream import AnswerStream
 from .summary_cache import answer_from_dict, answer_to_dict, summary_key
-from .support import EmbedFn, Similarity, SpeakerNames, key_terms, split_sentences
+from .support import EmbedFn, Similarity, SpeakerNames, key_terms
 
 Progress = Callable[[int, int], None]
 SECTIONS = ("Overview", "Decisions", "Action items", "Open questions")
@@ -310,7 +311,7 @@ def summarize(index: Any, transcript_id: str, focus: str | None = None, stream: 
         if progress:
             progress(1, 1)
         return _final(answer, hits) if stream else answer
-    language = question_language(focus or " ".join(t.text for t in turns[:20]))
+    language = detect_language(focus or " ".join(t.text for t in turns[:20]))
 
     def store(answer: Answer) -> Answer:
         index.backend.summaries.put(key, transcript_id, answer_to_dict(answer))

@@ -41,13 +41,13 @@ _PICK = {
 def pick_transcript(index: Any, question: str, focus: str | None) -> Answer:
     """The answer to a whole-transcript question over several transcripts: the few most relevant to
     it (by their best passage, each cited) and how to summarize one of them."""
-    from .language import question_language
+    from ..language import detect_language
 
     best: dict[str, Hit] = {}
     for hit in index.search(focus or question, k=30):
         best.setdefault(hit.transcript_id, hit)
     top = list(best.values())[:_PICK_TOP]
     items = "\n".join(f"{n}. {h.title} (id {h.transcript_id}) [{n}]" for n, h in enumerate(top, start=1))
-    template = _PICK.get(question_language(question), _PICK["en"])
+    template = _PICK.get(detect_language(question), _PICK["en"])
     citations = [h.cited_as(n) for n, h in enumerate(top, start=1)]
     return Answer(text=template.format(n=len(index.manifest.transcripts), items=items), citations=citations)

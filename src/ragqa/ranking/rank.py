@@ -13,19 +13,20 @@ from .gates import encoder_language_ok, language_ok, named_speaker_mask
 from .learned import PassageRanker, load_ranker, per_turn
 
 
-def learned_features(c: Candidates, query: str) -> np.ndarray | None:
+def learned_features(c: Candidates) -> np.ndarray | None:
     """The passage ranker's features of the candidates (one transcript, both sides on, term counts known)."""
     if c.dense is None or c.lexical is None or c.terms is None or len(c.rows) == 0:
         return None
-    return passage_features(c.lexical, c.dense, named_speaker_mask(query, c.speakers), c.word_counts, c.owner,
-                            c.terms, language_ok(c.langs, query), c.clauses)
+    named = named_speaker_mask(c.question.speakers, c.speakers)
+    return passage_features(c.lexical, c.dense, named, c.word_counts, c.owner, c.terms,
+                            language_ok(c.langs, c.question.lang), c.clauses)
 
 
-def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarray | None:
+def learned_scores(c: Candidates, ranker: PassageRanker) -> np.ndarray | None:
     """The learned ranker's scores of the candidates: with the ranker encoder's features where the candidates
     carry its cosines (some chunk in its language) and the ranker file has weights for them, plus the query
     adapter's feature where they carry its cosines too and the file has weights for it; else without."""
-    features = learned_features(c, query)
+    features = learned_features(c)
     if features is None:
         return None
     if c.encoder_cosines is not None and ranker.with_encoder is not None:
@@ -39,7 +40,7 @@ def learned_scores(c: Candidates, query: str, ranker: PassageRanker) -> np.ndarr
     return ranker.score(features)
 
 
-def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
+def rank_candidates(c: Candidates, k: int, one_transcript: bool,
                     settings: RetrievalSettings) -> list[tuple[int, float]]:
     """The k best (row, score) among the candidates, best first (ties by row), same for every store.
     Inside one transcript with term counts known: the learned passage ranker (`ranking.learned`), its
@@ -51,10 +52,10 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
     if len(rows) == 0:
         return []
     if one_transcript and settings.ranker == "learned":
-        learned = learned_scores(c, query, load_ranker())
+        learned = learned_scores(c, load_ranker())
         if learned is not None:
             return _best(rows, per_turn(learned, c.turn_counts), k)
-    ok = language_ok(c.langs, query)
+    ok = language_ok(c.langs, c.question.lang)
     if c.dense is not None and c.lexical is not None:
         scores = fuse(c.lexical.astype(np.float64), c.dense.astype(np.float64), ok)
         keep = None
@@ -77,7 +78,7 @@ def rank_candidates(c: Candidates, query: str, k: int, one_transcript: bool,
         speakers = [speakers[i] for i in idx]
         if len(rows) == 0:
             return []
-    scores = scores + SPEAKER_BOOST * named_speaker_mask(query, speakers)
+    scores = scores + SPEAKER_BOOST * named_speaker_mask(c.question.speakers, speakers)
     if one_transcript:
         scores = smooth(scores, words, owner)
     elif len(np.unique(owner)) > 1:

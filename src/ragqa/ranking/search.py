@@ -15,7 +15,7 @@ def candidates_for(source: CandidateSource, embedder: Embedder, query: str, one_
                    settings: RetrievalSettings) -> Candidates:
     """The candidates of `query` with everything ranking uses (`gather_candidates` + `with_ranker_signals`)."""
     c = gather_candidates(source, embedder, query, one_transcript, settings)
-    return with_ranker_signals(c, source, embedder, query, one_transcript, settings)
+    return with_ranker_signals(c, source, embedder, one_transcript, settings)
 
 
 def search(backend: IndexBackend, embedder: Embedder, query: str, k: int, filters: Filters,
@@ -28,4 +28,4 @@ def search(backend: IndexBackend, embedder: Embedder, query: str, k: int, filter
         if source.size == 0:
             return []
         c = candidates_for(source, embedder, query, one_transcript, settings)
-        return source.hits(rank_candidates(c, query, k, one_transcript, settings))
+        return source.hits(rank_candidates(c, k, one_transcript, settings))

@@ -9,8 +9,7 @@ import numpy as np
 
 from ..backends.base import CandidateSource
 from ..embedding import Embedder
-from ..language import query_language
-from ..query_analysis import speakers_named, topic_text, without_speakers
+from ..query_analysis import Question, analyse
 from ..settings import RetrievalSettings
 from ..types import TermCounts
 
@@ -19,7 +18,7 @@ ALL_ROWS_MAX = 20_000  # a filter that keeps this few chunks scores all of them 
 
 @dataclass(frozen=True)
 class ClauseTerms:
-    """The term counts of a question's main and of its context clause (`query_analysis.context_clause`)."""
+    """The term counts of a question's main and of its context clause (`Question.clauses`)."""
 
     main: TermCounts
     context: TermCounts
@@ -30,6 +29,7 @@ class Candidates:
     """Chunks that may answer a query and what ranking needs to know of each. `rows` are the store's
     chunk positions, increasing in source order (a transcript's chunks are adjacent and in order)."""
 
+    question: Question  # the reading of the question against the store's speakers
     rows: np.ndarray
     dense: np.ndarray | None  # inner product with the query vector (None: dense side off)
     lexical: np.ndarray | None  # BM25, 0 where no term matches (None: lexical side off)
@@ -41,7 +41,6 @@ class Candidates:
     transcript_lexical: np.ndarray | None = None  # BM25 of each chunk's transcript as one document
     query_vector: np.ndarray | None = None  # the embedder's vector of the question (dense side on)
     lexical_query: Any = None  # the store's prepared terms of the question's topic (lexical side on)
-    named: frozenset[str] = frozenset()  # the store's speakers the question names
     terms: TermCounts | None = None  # the query terms' counts per chunk (`ranking.signals`, learned ranker)
     clauses: ClauseTerms | None = None  # ... of its main and context clauses, when it has a context clause
     encoder_cosines: np.ndarray | None = None  # the ranker encoder's cosine with the question when ranking
@@ -56,13 +55,11 @@ def gather_candidates(source: CandidateSource, embedder: Embedder, query: str, o
     dense and BM25 top `settings.candidates` (question framing words and named speakers' names out of the BM25
     query), or every chunk the filters leave when that is at most ALL_ROWS_MAX; with their scores and, across
     transcripts (not `one_transcript`), each one's transcript BM25."""
-    lang = query_language(query)
+    question = analyse(query, source.speakers())
     use_dense = settings.mode in ("hybrid", "dense")
     use_lexical = settings.mode in ("hybrid", "lexical")
     qv = embedder.embed_queries([query])[0] if use_dense else None
-    named = speakers_named(query, list(source.speakers()))
-    topic = without_speakers(topic_text(query, lang), named)  # the boost, not the "Speaker:" labels, handles them
-    lexical = source.lexical_query(topic, lang) if use_lexical else None
+    lexical = source.lexical_query(question.topic, question.lang) if use_lexical else None
     rows = source.filtered(ALL_ROWS_MAX)
     if rows is None:
         parts = []
@@ -77,8 +74,7 @@ def gather_candidates(source: CandidateSource, embedder: Embedder, query: str, o
     if lexical is not None and not one_transcript:
         transcript_lexical = source.transcript_lexical(lexical, rows)
     return Candidates(
-        rows=rows, dense=source.dense_scores(qv, rows) if qv is not None else None,
+        question=question, rows=rows, dense=source.dense_scores(qv, rows) if qv is not None else None,
         lexical=source.lexical_scores(lexical, rows) if lexical is not None else None,
         langs=info.langs, speakers=info.speakers, owner=info.owner, word_counts=info.word_counts,
-        turn_counts=info.turn_counts, transcript_lexical=transcript_lexical, query_vector=qv, lexical_query=lexical,
-        named=frozenset(named))
+        turn_counts=info.turn_counts, transcript_lexical=transcript_lexical, query_vector=qv, lexical_query=lexical)

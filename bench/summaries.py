@@ -72,7 +72,7 @@ def _listen(timings: list[_Timings]) -> None:
 
 def sentences(text: str) -> list[str]:
     """Summary sentences and bullets (section headings left out)."""
-    from ragqa.answering.support import split_sentences
+    from ragqa.sentences import split_sentences
 
     return [s for s in split_sentences(text) if not _HEADING.match(s.strip()) and re.search(r"\w", _MARK.sub("", s))]
 

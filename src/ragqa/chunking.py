@@ -9,14 +9,11 @@ Rules (measured in docs/quality.md):
 """
 from __future__ import annotations
 
-import re
-
 from .language import detect_language
 from .lexical import strip_markup
+from .sentences import split_sentences
 from .settings import ChunkSettings
 from .types import NARRATION, Chunk, Transcript, Turn
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…。])\s+|\n\s*\n")
 
 
 def _words(text: str) -> int:
@@ -29,9 +26,7 @@ def split_sentences_to_pieces(text: str, max_words: int) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
     size = 0
-    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
-        if not sentence:
-            continue
+    for sentence in split_sentences(text):
         words = sentence.split()
         while len(words) > max_words:  # an overlong sentence: hard cut
             if current:

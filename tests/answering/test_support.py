@@ -1,5 +1,5 @@
 """Numbers, key terms and the support decision."""
-from ragqa.answering.support import Evidence, evidence_matrix, key_terms, numbers, split_sentences
+from ragqa.answering.support import Evidence, evidence_matrix, key_terms, numbers
 
 
 def test_numbers_compare_by_digits_across_languages():
@@ -14,11 +14,6 @@ def test_key_terms_are_stemmed_content_words():
     assert {"invest", "dollar"} <= key_terms("Russian companies invested 26 billion dollars")
     assert "the" not in key_terms("the border")
     assert "tokayev" not in key_terms("Tokayev said", exclude=frozenset({"tokayev"}))
-
-
-def test_split_sentences_keeps_labels():
-    assert split_sentences("Vladimir Putin: Grazie. Vi aspettiamo!\nKassym-Jomart Tokayev: Grazie.") == [
-        "Vladimir Putin: Grazie.", "Vi aspettiamo!", "Kassym-Jomart Tokayev: Grazie."]
 
 
 def test_support_rules():

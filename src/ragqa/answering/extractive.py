@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from ..types import Hit
 from .citations import CheckedAnswer
-from .support import NO_NAMES, Similarity, SpeakerNames, key_terms, numbers, split_sentences
+from ..sentences import split_sentences
+from .support import NO_NAMES, Similarity, SpeakerNames, key_terms, numbers
 
 RELEVANT_SIMILARITY = 0.42  # normalised question-sentence similarity that is enough alone
 WEAK_SIMILARITY = 0.28  # enough together with a shared key term or number

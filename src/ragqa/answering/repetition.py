@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from rapidfuzz import fuzz
 
-from .support import split_sentences
+from ..sentences import split_sentences
 
 _MARKERS = re.compile(r"\[\d+(?:\s*[,;-]\s*\d+)*\]")
 _WORD = re.compile(r"\w+")

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..language import STEMMER_NAMES
 from ..lexical import tokenize
+from ..sentences import split_sentences
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
@@ -54,7 +55,6 @@ _NUMBER_WORDS = {
 _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,’']\d{3}(?!\d))*(?:[.,]\d+)?")
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}),\s(\d{3})(?![\d]|[.,]\d)")  # "7, 591" as models write it
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _CITATION = re.compile(r"\[\d+\]")
 
 
@@ -79,11 +79,6 @@ def says_nothing_new(answer: str, question: str, names: SpeakerNames | None = No
     exclude = names.terms if names is not None else frozenset()
     text = _CITATION.sub(" ", answer)
     return not (key_terms(text, exclude) - key_terms(question, exclude)) and not (numbers(text) - numbers(question))
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences (and lines) of a passage, speaker labels kept."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
 @dataclass(frozen=True)

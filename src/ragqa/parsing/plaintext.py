@@ -29,6 +29,7 @@ from ragqa.parsing.labels import (
     match_time_range,
     plausible_speaker,
 )
+from ragqa.sentences import split_sentences
 from ragqa.types import NARRATION, SourceProblem, Transcript, Turn
 
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
@@ -39,7 +40,6 @@ _SOURCE = re.compile(
 )
 _HEADING = re.compile(r"#{1,6}[ \t]+(?P<title>[^\n]+?)[ \t#]*")
 _RULE = re.compile(r"(?:-{3,}|\*{3,}|_{3,})[ \t]*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _SCREENPLAY_NAME = re.compile(r"[ \t]*(?P<name>[^\W\d_a-z][^\W_a-z]*(?:[ .'-]+[^\W_a-z]+){0,2})"
                               r"[ \t]*(?:\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D|CONT|OFF)\))?[ \t]*")
 _DIRECTION = re.compile(r"\[[^\[\]]*\]|\([^()]*\)")  # "[Scene: Central Perk.]", "(They all stare.)"
@@ -228,4 +228,4 @@ def _turns(text: str, segments: list[_Segment]) -> list[Turn]:
 
 
 def _first_sentence(summary: str) -> str:
-    return _SENTENCE_END.split(summary, maxsplit=1)[0].rstrip(".")
+    return (split_sentences(summary) or [""])[0].rstrip(".")

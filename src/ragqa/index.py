@@ -77,8 +77,6 @@ class Index:
         (case-insensitive) metadata filters."""
         k = k if k is not None else self.settings.retrieval.k or SEARCH_K
         filters = Filters(speaker=speaker, transcript=transcript, date_from=date_from, date_to=date_to)
-        if not hasattr(self.backend, "candidates"):  # the PostgreSQL store until it is a CandidateSource
-            return self.backend.search(self.embedder, query, k, filters, self.settings)
         return search(self.backend, self.embedder, query, k, filters, self.settings.retrieval)
 
     def ask(self, question: str, k: int | None = None, speaker: str | None = None,

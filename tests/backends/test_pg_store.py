@@ -22,12 +22,13 @@ from pgvector.psycopg import register_vector
 import ragqa
 from ragqa.backends.pg.connection import mask_url
 from ragqa.backends.pg.schema import SCHEMA_VERSION
-from ragqa.backends.pg.search import search_plan, set_search_options
+from ragqa.backends.pg.candidate_source import dense_plan, filtered_plan, lexical_plan, set_search_options
 from ragqa.backends.postgres import PostgresBackend
 from ragqa.changes import ChangePlan, PreparedBatch, empty_manifest
 from ragqa.embedding import make_embedder
 from ragqa.errors import IndexFormatError, RagqaError
-from ragqa.lexical import N_FEATURES
+from ragqa.lexical import B, K1, N_FEATURES
+from ragqa.ranking.search import search
 from ragqa.retrieval.candidates import ALL_ROWS_MAX
 from ragqa.types import Filters
 from ragqa.types import Chunk, Transcript, Turn
@@ -238,7 +239,6 @@ def test_ranker_vectors_are_stored_and_used_inside_a_transcript(pg_server, tmp_p
 def test_query_adapter_scores_the_stored_vectors_on_postgres(pg_server, tmp_path):
     """e5-small's query adapter on PostgreSQL: the adapted cosines come from the `vector` column and equal the
     folder store's, and the ranking inside a transcript uses them."""
-    from ragqa.backends.pg.search import stored_cosines
     from ragqa.embedding.query_adapter import query_adapter_for
     from ragqa.evaluation import evaluate, load_questions
 
@@ -249,11 +249,9 @@ def test_query_adapter_scores_the_stored_vectors_on_postgres(pg_server, tmp_path
     adapter = query_adapter_for(index.embedder.model_id)
     assert adapter is not None
     adapted = adapter.adapt(index.embedder.embed_queries(["What did the group decide about the remote's buttons?"])[0])
-    with psycopg.connect(pg_server.url) as conn:
-        register_vector(conn)
-        positions = np.array([r[0] for r in conn.execute(
-            f'SELECT position FROM "{settings.postgres.namespace}".chunks ORDER BY position').fetchall()])
-        ours = stored_cosines(conn, settings.postgres.namespace, positions, adapted, "vector")
+    with index.backend.candidates(Filters()) as source:
+        positions = np.arange(source.size)
+        ours = source.dense_scores(adapted, positions)
     theirs = local.backend.snapshot.vectors.scores(adapted, np.arange(len(positions)))
     assert len(positions) == local.stats()["chunks"] and np.abs(ours - theirs).max() < 1e-4
     questions = load_questions(DATA / "bench" / "qmsum-sample-questions.jsonl")
@@ -310,14 +308,15 @@ def test_filtered_search_past_all_rows_keeps_k_results(big):
     backend, settings, embedder = big
     k = settings.retrieval.candidates  # as many as the candidate cut: a filter that drops rows shows here
     alpha = Filters(speaker="alpha")
-    hits = backend.search(embedder, "energy and nuclear plant", k, alpha, settings)
+    hits = search(backend, embedder, "energy and nuclear plant", k, alpha, settings.retrieval)
     assert len(hits) == k and {h.speaker for h in hits} == {"Alpha"}
-    assert len(backend.search(embedder, "energy", k, Filters(date_from="2020-01-10"), settings)) == k
+    assert len(search(backend, embedder, "energy", k, Filters(date_from="2020-01-10"), settings.retrieval)) == k
     with psycopg.connect(settings.postgres.url) as conn:
         matching = conn.execute("SELECT count(*) FROM big.chunks WHERE speaker = 'Beta' AND transcript_id = 'T03'"
                                 ).fetchone()[0]
     assert matching < k  # all of them, none dropped:
-    assert len(backend.search(embedder, "gas", k, Filters(speaker="beta", transcript="t03"), settings)) == matching
+    assert len(search(backend, embedder, "gas", k, Filters(speaker="beta", transcript="t03"),
+                      settings.retrieval)) == matching
     # with a narrow graph search (ef_search 100) the HNSW scan alone yields ~70 rows that pass the filter;
     # iterative scans go on through the graph until k rows pass
     qv = embedder.embed_queries(["energy and nuclear plant"])[0]
@@ -336,12 +335,14 @@ def _dense_rows(settings, qv: np.ndarray, k: int, iterative: str) -> int:
 
 
 def _plan_text(settings, embedder, filters: Filters, all_rows: bool) -> str:
+    """EXPLAIN of the candidate queries of a search: every row the filters pass, or the dense and lexical top-n."""
     qv = embedder.embed_queries(["energy border"])[0]
-    plan = search_plan("big", qv, "'energi' | 'border'", filters, all_rows, 300)
+    plans = ([filtered_plan("big", filters, ALL_ROWS_MAX + 1)] if all_rows else
+             [dense_plan("big", filters, qv, 300), lexical_plan("big", filters, "'energi' | 'border'", 600)])
     with psycopg.connect(settings.postgres.url) as conn:
         register_vector(conn)
         set_search_options(conn, settings.postgres, 300)
-        return _explained(conn, b"EXPLAIN " + plan.query.as_bytes(conn), plan.params)
+        return "\n".join(_explained(conn, b"EXPLAIN " + p.query.as_bytes(conn), p.params) for p in plans)
 
 
 def _explained(conn: psycopg.Connection, query, params) -> str:
@@ -365,7 +366,7 @@ def test_filtered_queries_use_an_index(big, filters, all_rows, index):
 def test_all_rows_threshold_matches_the_local_store(big):
     backend, settings, embedder = big
     assert ALL_ROWS_MAX < N_TRANSCRIPTS * PER_TRANSCRIPT * 0.7 and PER_TRANSCRIPT < ALL_ROWS_MAX
-    hits = backend.search(embedder, "railway", 5000, Filters(transcript="T07"), settings)
+    hits = search(backend, embedder, "railway", 5000, Filters(transcript="T07"), settings.retrieval)
     assert len(hits) == PER_TRANSCRIPT  # a transcript filter scores every chunk of the transcript
 
 
@@ -439,11 +440,31 @@ def test_chat_ui_serves_and_indexes_uploads_on_postgres(pg_server, tmp_path):
         demo.close()
 
 
-def test_clause_counts_are_the_question_rows_of_the_clause_lexemes():
-    from ragqa.backends.pg.search import clause_counts
-    from ragqa.types import TermCounts
+def test_lexical_scores_are_bm25_of_the_tsvector_counts(primary_seed):
+    """BM25 of each chunk (k1 1.2, b 0.75) recomputed here from the lexeme counts of the tsvectors: N live chunks,
+    df chunks holding a lexeme, a chunk's length the sum of its lexemes' counts; the term counts and idf the
+    ranker reads are the same numbers."""
+    ns = primary_seed.settings.postgres.namespace
+    vectors: dict[int, dict[str, int]] = {}
+    with psycopg.connect(primary_seed.settings.postgres.url) as conn:
+        for position, lexeme, n in conn.execute(f'SELECT c.position, u.lexeme, array_length(u.positions, 1) '
+                                                f'FROM "{ns}".chunks c, unnest(c.tsv) u').fetchall():
+            vectors.setdefault(position, {})[lexeme] = n
+    rows = np.array(sorted(vectors), dtype=np.int64)
+    lengths = np.array([sum(vectors[r].values()) for r in rows], dtype=np.float64)
+    with primary_seed.backend.candidates(Filters()) as source:
+        query = source.lexical_query("confine Rosatom centrale nucleare cooperazione", "it")
+        assert query.lexemes and source.size == len(rows)
+        ours = source.lexical_scores(query, rows)
+        terms = source.term_counts(query, rows)
+        top = source.lexical_top(query, 3)
+    expected = np.zeros(len(rows))
+    for i, lexeme in enumerate(query.lexemes):
+        tf = np.array([vectors[r].get(lexeme, 0) for r in rows], dtype=np.float64)
+        df = np.count_nonzero(tf)
+        idf = np.log(1 + (len(rows) - df + 0.5) / (df + 0.5))
+        assert terms.idf[i] == pytest.approx(idf) and terms.counts[i].tolist() == tf.tolist()
+        expected += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths / lengths.mean()))
+    assert np.allclose(ours, expected) and expected.max() > 0
+    assert sorted(top.tolist()) == sorted(rows[np.argsort(-expected, kind="stable")[:3]].tolist())
 
-    terms = TermCounts(counts=np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 3.0]]), idf=np.array([0.5, 1.5, 2.5]))
-    main = clause_counts(terms, ["budget", "disagre", "remot"], ["disagre", "unknown"])
-    assert main.counts.tolist() == [[0.0, 2.0]] and main.idf.tolist() == [1.5]
-    assert clause_counts(terms, ["budget", "disagre", "remot"], []).counts.shape == (0, 2)

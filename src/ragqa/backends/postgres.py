@@ -14,11 +14,10 @@ import psycopg
 from ..changes import ChangePlan, PreparedBatch
 from ..embedding import Embedder
 from ..errors import IndexFormatError, RagqaError
-from ..ranking.gates import adapter_for
 from ..settings import PostgresSettings, Settings
 from ..store.manifest import Manifest
-from ..types import Filters, Hit, Turn
-from .pg import search as pg_search
+from ..types import Filters, Turn
+from .pg.candidate_source import PostgresSource
 from .pg.connection import (connect, is_read_only, mask_url, open_pool, read_only_error, translated,
                             vector_version)
 from .pg.schema import q, read_generation, read_manifest, read_meta, table_exists, upgrade
@@ -98,23 +97,21 @@ class PostgresBackend:
     def ranker_encoder(self) -> str | None:
         return self._ranker_encoder
 
-    def search(self, embedder: Embedder, query: str, k: int, filters: Filters, settings: Settings) -> list[Hit]:
-        manifest = self.manifest
-        if k <= 0 or not query.strip() or not manifest.transcripts:
-            return []
-        mode = settings.retrieval.mode
-        qv = embedder.embed_queries([query])[0] if mode in ("hybrid", "dense") else None
+    def candidates(self, filters: Filters) -> AbstractContextManager[PostgresSource]:
+        return self._candidates(filters)
+
+    @contextmanager
+    def _candidates(self, filters: Filters) -> Iterator[PostgresSource]:
+        """One REPEATABLE READ, read-only transaction on a pooled connection, serving the newest committed
+        generation (another process may have committed since the last search)."""
         with translated(self.location, "searching"), self._pool.connection() as conn:
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                generation = read_generation(conn, self.pg.namespace)
-                if generation != manifest.generation:  # another process committed: serve its generation
+                if read_generation(conn, self.pg.namespace) != self.manifest.generation:
                     self._install(_read(conn, self.pg.namespace, self.location), check=True)
                 speakers = sorted({s for r in self.manifest.transcripts.values() for s in r.speakers})
-                return pg_search.search(conn, self.pg, self._configs, self.size, qv, query, k, filters,
-                                        settings.retrieval, use_lexical=mode in ("hybrid", "lexical"),
-                                        speakers=speakers, ranker_encoder=self._ranker_encoder,
-                                        adapter=adapter_for(embedder))
+                yield PostgresSource(conn, self.pg, self._configs, self.size, self._ranker_encoder, speakers,
+                                     filters)
 
     def turns(self, transcript_id: str) -> list[Turn]:
         with translated(self.location, "reading turns"), self._pool.connection() as conn:

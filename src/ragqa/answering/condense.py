@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
 from llama_index.core.llms import LLM, ChatMessage, MessageRole
+from rapidfuzz import fuzz
 
 from ..language import detect_language, language_name
 from .conversation import Conversation, Exchange
@@ -99,6 +99,6 @@ def rewrite_with_llm(conversation: Conversation, llm: LLM, prompts: CondenseProm
 def repeats_earlier(rewritten: str, conversation: Conversation) -> bool:
     """Is the rewrite an earlier question over again rather than the new one (a small model's slip:
     "E il volume degli scambi?" rewritten as the previous question about the border)?"""
-    own = SequenceMatcher(None, rewritten.casefold(), conversation.question.casefold()).ratio()
-    return any(SequenceMatcher(None, rewritten.casefold(), e.question.casefold()).ratio() > max(own, 0.8)
-               for e in conversation.history)
+    text = rewritten.casefold()
+    own = fuzz.ratio(text, conversation.question.casefold())
+    return any(fuzz.ratio(text, e.question.casefold()) > max(own, 80.0) for e in conversation.history)

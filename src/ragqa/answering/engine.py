@@ -27,6 +27,7 @@ from .context import Neighbours, Passage, TurnsFn, expand, question_reach
 from .extractive import confident_extract, extractive_answer
 from .postprocessors import ContextBudget, estimate_tokens
 from .prompts import NO_ANSWER, PromptTemplates, load_prompts
+from .copying import copies_passages
 from .repetition import cut_repetition
 from .retriever import SearchFn, TranscriptRetriever, hit_to_node, node_to_hit
 from .stream import AnswerStream
@@ -94,7 +95,7 @@ class AnswerEngine:
 
         def finish(raw: str) -> Answer:
             checked = self.check(raw, units, names)
-            if _useful(checked, question, names):
+            if _useful(checked, question, names) and not _copied(checked, units):
                 return self._answer(checked, units, refusal)
             return self._focused(question, hits, language, refusal)
 
@@ -104,15 +105,17 @@ class AnswerEngine:
 
     def _focused(self, question: str, hits: Sequence[Hit], language: str, refusal: str) -> Answer:
         """The answer from the best passages alone (asked again), else from their own sentences when
-        they clearly hold it, else the refusal."""
+        they clearly hold it, else the passages as the model copied them (cited), else the refusal."""
         best = [dataclasses.replace(h, text=strip_markup(h.text)) for h in hits[:FOCUS_PASSAGES]]
         names = SpeakerNames.of(sorted({h.speaker for h in best}))
         synthesizer = CitedAnswerSynthesizer(self.llm, self.prompts)
         raw = synthesizer.synthesize(question, [hit_to_node(h) for h in best], language=language_name(language))
         checked = self.check(str(raw.response or ""), best, names)
-        if not _useful(checked, question, names):
-            checked = confident_extract(question, best, self.similarity, names)
-        return self._answer(checked, best, refusal)
+        if _useful(checked, question, names) and not _copied(checked, best):
+            return self._answer(checked, best, refusal)
+        extract = confident_extract(question, best, self.similarity, names)
+        return self._answer(extract if extract is not None or not _useful(checked, question, names) else checked,
+                            best, refusal)
 
     def check(self, raw: str, hits: Sequence[Hit], names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
         """The model's text with citations verified and renumbered; None for a refusal."""
@@ -133,6 +136,11 @@ class AnswerEngine:
 def _useful(checked: CheckedAnswer | None, question: str, names: SpeakerNames) -> bool:
     """An answer that cites something and says more than the question already does."""
     return checked is not None and bool(checked.passages) and not says_nothing_new(checked.text, question, names)
+
+
+def _copied(checked: CheckedAnswer | None, hits: Sequence[Hit]) -> bool:
+    """The checked answer reproduces the passages rather than answering (`copying`)."""
+    return checked is not None and copies_passages(checked.text, [h.text for h in hits])
 
 
 def _headers(passages: Sequence[Passage]) -> list[str | None]:

@@ -1,0 +1,34 @@
+"""Whether an answer copies its passages instead of answering. Asked to summarise a long stretch of
+talk, a small model may reproduce the passages line by line ("[1] Project Manager: The method that
+we're going to use …"); such an answer is grounded but answers nothing, and is asked again."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_MARKERS = re.compile(r"\[\d+(?:\s*[,;-]\s*\d+)*\]")
+_WORD = re.compile(r"\w+")
+RUN = 8  # words: a run this long found verbatim in a passage is copied
+COPIED_SHARE = 0.6  # an answer with this share of its words in copied runs copies the passages
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_MARKERS.sub(" ", text).casefold())
+
+
+def copied_share(answer: str, passages: Sequence[str]) -> float:
+    """The share of the answer's words that lie in a run of `RUN` words found verbatim in a passage."""
+    words = _words(answer)
+    if len(words) < RUN:
+        return 0.0
+    runs = {tuple(w[i:i + RUN]) for w in map(_words, passages) for i in range(len(w) - RUN + 1)}
+    covered = [False] * len(words)
+    for i in range(len(words) - RUN + 1):
+        if tuple(words[i:i + RUN]) in runs:
+            covered[i:i + RUN] = [True] * RUN
+    return sum(covered) / len(words)
+
+
+def copies_passages(answer: str, passages: Sequence[str]) -> bool:
+    """True when most of the answer is the passages' own words in long verbatim runs."""
+    return copied_share(answer, passages) >= COPIED_SHARE

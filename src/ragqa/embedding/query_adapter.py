@@ -1,5 +1,5 @@
 """Query adapters: a linear map of an embedder's question vectors, q' = (q + A q) / |q + A q|, trained on QMSum
-train questions (`python -m bench.train_query_adapter --export`). Its cosine with the passage vectors the index
+train questions (`python -m training.train_query_adapter --export`). Its cosine with the passage vectors the index
 already stores is a second, meeting-tuned dense score: a feature of the learned passage ranker for English
 questions inside a transcript (docs/quality.md, rounds 9 and 10). Bundled for e5-small; it needs no second vector per chunk and no second model, one
 matrix-vector product per question.

@@ -1,5 +1,5 @@
 """The passage ranker's encoder: all-MiniLM-L6-v2 fine-tuned on QMSum train questions (`python -m
-bench.finetune_minilm --export`), bundled in `ragqa/models` and run in numpy (`embedding.bert`). Its passage
+training.finetune_minilm --export`), bundled in `ragqa/models` and run in numpy (`embedding.bert`). Its passage
 vectors are stored per chunk at build time and its cosine with the question is a feature of the learned passage
 ranker inside one transcript (docs/quality.md, round 8). It is English: it applies to English questions and chunks.
 """

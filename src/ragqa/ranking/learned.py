@@ -1,12 +1,12 @@
 """The learned passage ranker: a linear scorer over `features.passage_features`, weights fitted on QMSum train.
 
-The bundled weights (`ragqa/models/passage_ranker.json`) were fitted by `python -m bench.train_ranker`
+The bundled weights (`ragqa/models/passage_ranker.json`) were fitted by `python -m training.train_ranker`
 (listwise softmax loss: the probability that the top chunk holds an evidence turn) on the 1,095 QMSum
 *train* questions; docs/quality.md has the cross-validated and val numbers. The file's `encoder` section holds
 a second set of weights, over the same features plus `ENCODER_FEATURE_NAMES` (the ranker encoder's cosine), used
-where the index stores that encoder's passage vectors; `python -m bench.finetune_minilm --export` writes it.
+where the index stores that encoder's passage vectors; `python -m training.finetune_minilm --export` writes it.
 Its `adapter` section holds a third, over those plus `ADAPTER_FEATURE_NAMES` (the query adapter's cosine), used
-where the index's embedder has a query adapter too; `python -m bench.train_query_adapter --export` writes it.
+where the index's embedder has a query adapter too; `python -m training.train_query_adapter --export` writes it.
 
 The scores are log-probabilities (up to a constant) that a chunk holds the answer; `per_turn` turns them into
 the order that lists the most answer per cited turn first (docs/quality.md).
@@ -52,7 +52,7 @@ def per_turn(scores: np.ndarray, turn_counts: np.ndarray) -> np.ndarray:
 
 
 def load_ranker(path: Path | None = None) -> PassageRanker:
-    """The ranker in `path` (a JSON written by `bench.train_ranker`), or the bundled one."""
+    """The ranker in `path` (a JSON written by `training.train_ranker`), or the bundled one."""
     return _load(str(path) if path is not None else None)
 
 
@@ -75,17 +75,17 @@ def _load(path: str | None) -> PassageRanker:
             adapter_names = tuple(adapter_section["features"])
             adapter_weights = np.asarray(adapter_section["weights"], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise RagqaError(f"{source}: not a passage ranker file ({exc}); write one with python -m bench.train_ranker") from exc
-    _check(source, names, weights, FEATURE_NAMES, "bench.train_ranker")
+        raise RagqaError(f"{source}: not a passage ranker file ({exc}); write one with python -m training.train_ranker") from exc
+    _check(source, names, weights, FEATURE_NAMES, "training.train_ranker")
     if section is None:
         return PassageRanker(names=names, weights=weights, source=source)
     _check(source, encoder_names, encoder_weights, FEATURE_NAMES + ENCODER_FEATURE_NAMES,
-           "bench.finetune_minilm --export")
+           "training.finetune_minilm --export")
     with_encoder = PassageRanker(names=encoder_names, weights=encoder_weights, source=source)
     if adapter_section is None:
         return PassageRanker(names=names, weights=weights, source=source, encoder=encoder, with_encoder=with_encoder)
     _check(source, adapter_names, adapter_weights, FEATURE_NAMES + ENCODER_FEATURE_NAMES + ADAPTER_FEATURE_NAMES,
-           "bench.train_query_adapter --export")
+           "training.train_query_adapter --export")
     if adapter not in ADAPTERS:
         raise RagqaError(f"{source}: its adapter section is for {adapter!r}, which has no bundled query adapter "
                          f"(known: {sorted(ADAPTERS)})")

@@ -1,4 +1,4 @@
-"""`python -m bench.finetune_minilm --val --export DIR` end to end on the QMSum sample shipped in tests/data
+"""`python -m training.finetune_minilm --val --export DIR` end to end on the QMSum sample shipped in tests/data
 (two real meetings, 24 questions with gold turns, one fine-tuned layer to keep it short): fine-tuning, out-of-fold
 cosines, the cross-validated rankers, the second stage and the val check all run and report, and the export
 writes a ranker encoder that ragqa runs (in numpy, as the fine-tuned model does in torch) and a ranker file
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from bench import finetune_minilm
+from training import finetune_minilm
 from ragqa.embedding.bert import BertSentenceEncoder, BertWeights
 from ragqa.embedding.wordpiece import WordPieceTokenizer
 from ragqa.ranking.features import ENCODER_FEATURE_NAMES, FEATURE_NAMES

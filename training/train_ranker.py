@@ -1,6 +1,6 @@
 """Fit the learned passage ranker (`ragqa.passage_ranker`) on the QMSum train split and report it.
 
-    python -m bench.train_ranker [--embedder use-m3] [--folds 5] [--out src/ragqa/models/passage_ranker.json]
+    python -m training.train_ranker [--embedder use-m3] [--folds 5] [--out src/ragqa/models/passage_ranker.json]
 
 Builds (once, cached; with use-m3 a few minutes on 2 cores, with e5-small, the default embedder of the
 product, over an hour) an index of the 162 QMSum train meetings, computes for every train question the
@@ -34,7 +34,7 @@ from ragqa.retrieval.candidates import Candidates
 from ragqa.types import Filters
 from ragqa.settings import RetrievalSettings, Settings
 
-from .common import DATA, DEFAULT_CACHE, REPO, Table
+from bench.common import DATA, DEFAULT_CACHE, REPO, Table
 
 L2 = 1e-3
 
@@ -205,9 +205,9 @@ def main(argv: list[str] | None = None) -> Table:
             "trained_on": f"{args.questions.parent.name}/{args.questions.name}, {len(data)} questions, "
                           f"embedder {args.embedder}",
             "loss": f"listwise softmax (-log P(top chunk holds an evidence turn)), L2 {L2}",
-            "command": "python -m bench.train_ranker"}
-    if args.out.is_file():  # the ranker encoder's and the query adapter's weights (bench.finetune_minilm --export,
-        # bench.train_query_adapter --export) are fitted apart: keep them
+            "command": "python -m training.train_ranker"}
+    if args.out.is_file():  # the ranker encoder's and the query adapter's weights (training.finetune_minilm --export,
+        # training.train_query_adapter --export) are fitted apart: keep them
         previous = json.loads(args.out.read_text(encoding="utf-8"))
         spec.update({section: previous[section] for section in ("encoder", "adapter") if section in previous})
     args.out.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")

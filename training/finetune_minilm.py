@@ -2,7 +2,7 @@
 (docs/quality.md, rounds 7 and 8): measures both, and with `--export` writes the shipped ranker encoder and
 the ranker weights that use it.
 
-    python -m bench.finetune_minilm [--layers 6] [--val] [--cache DIR] [--export src/ragqa/models]
+    python -m training.finetune_minilm [--layers 6] [--val] [--cache DIR] [--export src/ragqa/models]
 
 1. For every train question: the candidates inside its meeting and their 26 ranker features (the serving
    code path: `ranking.search.candidates_for` + `learned_features`, train meetings indexed with use-m3), and
@@ -40,7 +40,7 @@ from ragqa.ranking.features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder
 from ragqa.ranking.learned import load_ranker
 from ragqa.retrieval.fusion import zscore
 
-from .common import DATA, DEFAULT_CACHE, Table
+from bench.common import DATA, DEFAULT_CACHE, Table
 from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,
                            train_index, write_ranker_section)
 
@@ -208,12 +208,12 @@ def export(model: Any, questions: list[Question], oof: list[np.ndarray], out: Pa
         "model": ENCODER, "features": [*FEATURE_NAMES, *ENCODER_FEATURE_NAMES],
         "weights": [round(float(w), 6) for w in weights],
         "trained_on": f"out-of-fold cosines (2 folds by meeting) of {len(questions)} QMSum train questions",
-        "command": "python -m bench.finetune_minilm --export src/ragqa/models"})
+        "command": "python -m training.finetune_minilm --export src/ragqa/models"})
     return [weights_file, ranker_file]
 
 
 def cross_validated(questions: list[Question], cos: list[np.ndarray], features: Features) -> list[np.ndarray]:
-    """Scores by weights fitted without the question's meeting (5 folds by meeting, as `bench.train_ranker`)."""
+    """Scores by weights fitted without the question's meeting (5 folds by meeting, as `training.train_ranker`)."""
     return cross_validated_scores([features(q, c) for q, c in zip(questions, cos)], [q.labels for q in questions],
                                   [q.meeting for q in questions], folds=5)
 

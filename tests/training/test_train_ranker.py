@@ -1,4 +1,4 @@
-"""`python -m bench.train_ranker` end to end on the QMSum sample shipped in tests/data (two real meetings,
+"""`python -m training.train_ranker` end to end on the QMSum sample shipped in tests/data (two real meetings,
 24 questions with gold turns): it builds the index, fits, cross-validates and writes a ranker file that
 `ragqa` loads and ranks with."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import ragqa
-from bench import train_ranker
+from training import train_ranker
 from ragqa.evaluation import load_questions
 from ragqa.ranking.features import FEATURE_NAMES
 from ragqa.ranking.learned import load_ranker

@@ -1,13 +1,13 @@
 """A query adapter for e5-small trained on QMSum train, as a passage ranker feature (docs/quality.md, rounds 9
 and 10): measures it and with `--export` writes the shipped adapter and the ranker weights that use it.
 
-    python -m bench.train_query_adapter [--l2 0.01] [--epochs 20] [--layers 6] [--val] [--cache DIR]
+    python -m training.train_query_adapter [--l2 0.01] [--epochs 20] [--layers 6] [--val] [--cache DIR]
                                         [--export src/ragqa/models]
 
-1. The QMSum train meetings indexed with e5-small (`bench.train_ranker.train_index`, over an hour on first use);
+1. The QMSum train meetings indexed with e5-small (`training.train_ranker.train_index`, over an hour on first use);
    for every train question: its candidates inside its meeting and their 26 ranker features (the serving code
    path), the question's e5-small vector and the candidates' stored e5-small vectors.
-2. The tuned MiniLM's out-of-fold cosines (`bench.finetune_minilm.out_of_fold_cosines`: the two fold models
+2. The tuned MiniLM's out-of-fold cosines (`training.finetune_minilm.out_of_fold_cosines`: the two fold models
    behind the shipped `encoder` weights, fine-tuned once and kept under the cache folder) and their window means
    (`passage_features.encoder_features`).
 3. The adapter: A (dim x dim, zero at the start), q' = (q + A q) / |q + A q|, scored as q' . p against the
@@ -22,7 +22,7 @@ and 10): measures it and with `--export` writes the shipped adapter and the rank
    the shipped ranker encoder's cosines (val is never used for a choice).
 5. `--export DIR`: DIR/query_adapter_e5_small.npz (`embedding.query_adapter`) and the `adapter` section of
    DIR/passage_ranker.json: the ranker over the 26 + 3 + 1 features fitted on all train. Re-run it after
-   `bench.finetune_minilm --export`: these weights are fitted on that encoder's out-of-fold cosines.
+   `training.finetune_minilm --export`: these weights are fitted on that encoder's out-of-fold cosines.
 About 15 minutes on 2 cores once the index and the MiniLM fold models are cached (they take over an hour, and
 about 25 minutes, the first time).
 """
@@ -40,13 +40,13 @@ from ragqa.embedding.ranker_encoder import load_ranker_encoder, passage_text
 from ragqa.ranking.features import (ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES, adapter_features,
                                     encoder_features)
 
-from .common import DATA, DEFAULT_CACHE, Table
+from bench.common import DATA, DEFAULT_CACHE, Table
 from .finetune_minilm import LAYERS, first_stage, out_of_fold_cosines
 from .train_ranker import (cross_validated_scores, evidence_labels, fit_features, mean_metrics, oracle_candidates,
                            train_index, write_ranker_section)
 
 EMBEDDER = "e5-small"
-FOLDS = 5  # the ranker's cross-validation folds (`bench.train_ranker`): the adapters are cross-fitted over them
+FOLDS = 5  # the ranker's cross-validation folds (`training.train_ranker`): the adapters are cross-fitted over them
 L2 = 1e-2
 EPOCHS = 20
 LEARNING_RATE = 1e-3
@@ -162,7 +162,7 @@ def export(out: Path, adapter: QueryAdapter, weights: np.ndarray, n_questions: i
         "weights": [round(float(w), 6) for w in weights],
         "trained_on": f"out-of-fold adapted cosines ({FOLDS} folds by meeting, adapter L2 {l2}, {epochs} epochs) and "
                       f"MiniLM cosines (2 folds) of {n_questions} QMSum train questions, e5-small features",
-        "command": "python -m bench.train_query_adapter --export src/ragqa/models"})
+        "command": "python -m training.train_query_adapter --export src/ragqa/models"})
     return [adapter_file, ranker_file]
 
 
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> Table:
     parser.add_argument("--l2", type=float, default=L2, help="L2 penalty on the adapter matrix")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--layers", type=int, default=LAYERS, help="MiniLM layers fine-tuned in its fold models "
-                        "(`bench.finetune_minilm --layers`; 6 made the shipped encoder)")
+                        "(`training.finetune_minilm --layers`; 6 made the shipped encoder)")
     parser.add_argument("--val", action="store_true", help="also check on QMSum val (e5-small index)")
     parser.add_argument("--val-transcripts", type=Path, default=DATA / "qmsum-val" / "transcripts.jsonl")
     parser.add_argument("--val-questions", type=Path, default=DATA / "qmsum-val" / "questions.jsonl")

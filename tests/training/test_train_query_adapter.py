@@ -1,4 +1,4 @@
-"""`python -m bench.train_query_adapter --val --export DIR` end to end on the QMSum sample shipped in tests/data
+"""`python -m training.train_query_adapter --val --export DIR` end to end on the QMSum sample shipped in tests/data
 (two real meetings, 24 questions with gold turns; MiniLM fold models with one fine-tuned layer and two adapter
 epochs to keep it short): the e5-small and use-m3 indexes, the out-of-fold cosines, the cross-validated rankers and
 the val check all run and report, and the export writes an adapter that ragqa loads and a ranker file with weights
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import train_query_adapter
+from training import train_query_adapter
 from ragqa.embedding.query_adapter import QueryAdapter
 from ragqa.ranking.features import ADAPTER_FEATURE_NAMES, ENCODER_FEATURE_NAMES, FEATURE_NAMES
 from ragqa.ranking.learned import load_ranker

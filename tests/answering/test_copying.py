@@ -27,3 +27,10 @@ def test_a_short_quote_inside_an_answer_is_not_a_copy():
     answer = ('Professor C opened the meeting: "My suggestion is that Robert and Johno sort of give us a report", '
               "and Grad D asked how many batteries they go through [1].")
     assert 0 < copied_share(answer, PASSAGES) < 0.6
+
+
+def test_a_one_sentence_quote_that_states_the_fact_is_an_answer():
+    sentence = "My suggestion is that Robert and Johno sort of give us a report on last week 's adventures"
+    assert sentence in TURNS[5]["text"]
+    assert copied_share(f"{sentence} [1].", PASSAGES) == 1.0
+    assert not copies_passages(f"{sentence} [1].", PASSAGES)

@@ -1,6 +1,7 @@
 """Whether an answer copies its passages instead of answering. Asked to summarise a long stretch of
 talk, a small model may reproduce the passages line by line ("[1] Project Manager: The method that
-we're going to use …"); such an answer is grounded but answers nothing, and is asked again."""
+we're going to use …"); such an answer is grounded but answers nothing, and is asked again. Quoting the
+one sentence that states a fact is an answer, not a copy."""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,7 @@ _MARKERS = re.compile(r"\[\d+(?:\s*[,;-]\s*\d+)*\]")
 _WORD = re.compile(r"\w+")
 RUN = 8  # words: a run this long found verbatim in a passage is copied
 COPIED_SHARE = 0.6  # an answer with this share of its words in copied runs copies the passages
+LONG = 30  # words: a shorter answer may quote the one sentence that holds the fact
 
 
 def _words(text: str) -> list[str]:
@@ -30,5 +32,6 @@ def copied_share(answer: str, passages: Sequence[str]) -> float:
 
 
 def copies_passages(answer: str, passages: Sequence[str]) -> bool:
-    """True when most of the answer is the passages' own words in long verbatim runs."""
-    return copied_share(answer, passages) >= COPIED_SHARE
+    """True when a long answer is mostly the passages' own words in verbatim runs (a short one may quote
+    the sentence holding its fact)."""
+    return len(_words(answer)) >= LONG and copied_share(answer, passages) >= COPIED_SHARE

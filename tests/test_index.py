@@ -29,6 +29,9 @@ def _kremlin_sample() -> Path:
     return files[0]
 
 
+BED010 = DATA / "samples" / "qmsum_Bed010_first40.jsonl"  # one short English meeting (5 KB): a cheap second source
+
+
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory) -> ragqa.Index:
     return ragqa.build_index([SEED], tmp_path_factory.mktemp("seed") / "index", settings=Settings())
@@ -82,6 +85,7 @@ def test_filters_are_exact_and_case_insensitive(seed_index):
     assert seed_index.search("relazioni", date_from="2025-10-01", date_to="2025-10-10")
 
 
+@pytest.mark.slow  # builds and rebuilds real indexes (about 10-25 s each on 2 cores)
 def test_rebuild_add_remove_only_embed_what_changed(tmp_path):
     index_dir = tmp_path / "index"
     first = ragqa.build_index([SEED], index_dir)
@@ -89,7 +93,7 @@ def test_rebuild_add_remove_only_embed_what_changed(tmp_path):
     again = ragqa.build_index([SEED], index_dir)
     assert again.last_report.chunks_embedded == 0 and again.last_report.unchanged == [SEED_ID]
 
-    sample = _kremlin_sample()
+    sample = BED010
     report = again.add([sample])
     assert report.added and SEED_ID not in report.added and report.chunks_embedded > 0
     assert again.add([sample]).chunks_embedded == 0  # re-adding an unchanged file does no work
@@ -140,6 +144,7 @@ def test_missing_or_damaged_index_is_detected(tmp_path, seed_index):
         ragqa.load_index(copy)
 
 
+@pytest.mark.slow  # builds and rebuilds real indexes (about 10-25 s each on 2 cores)
 def test_interrupted_build_leaves_the_previous_index(tmp_path):
     index_dir = tmp_path / "index"
     ragqa.build_index([SEED], index_dir)
@@ -149,7 +154,7 @@ def test_interrupted_build_leaves_the_previous_index(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        ragqa.build_index([SEED, _kremlin_sample()], index_dir, progress=crash)
+        ragqa.build_index([SEED, BED010], index_dir, progress=crash)
     assert (index_dir / "manifest.json").read_bytes() == before
     assert ragqa.load_index(index_dir).search("7591 chilometri", k=1)[0].speaker == TOKAYEV
 
@@ -165,6 +170,7 @@ def test_cli_build_search_json(tmp_path, capsys):
     assert "no ragqa index" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # builds and rebuilds real indexes (about 10-25 s each on 2 cores)
 def test_a_changed_transcript_is_served_only_in_its_new_version(tmp_path):
     """Updating one transcript of a segment that holds others too: its old chunks stay on disk for
     the others' sake but are never searched again, after the commit and after reopening."""

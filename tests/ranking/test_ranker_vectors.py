@@ -111,7 +111,7 @@ def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample
     with_cosines = type(c)(**{**c.__dict__, "encoder_cosines": forced.backend.snapshot.ranker_vectors.scores(
         load_ranker_encoder("minilm-qmsum").encode_query(question), c.rows)})
     assert rank_candidates(with_cosines, 10, False, forced.settings.retrieval) == rank_candidates(
-        c, question, 10, False, forced.settings.retrieval)
+        c, 10, False, forced.settings.retrieval)
 
 
 def _without_encoder(c):

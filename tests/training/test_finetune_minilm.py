@@ -21,11 +21,11 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bench"
 
 
 @pytest.mark.slow
-def test_finetune_minilm_on_the_sample_reports_every_ranking(tmp_path):
+def test_finetune_minilm_on_the_sample_reports_every_ranking(tmp_path, training_cache):
     sample = ["--transcripts", str(SAMPLE / "qmsum-sample.jsonl"),
               "--questions", str(SAMPLE / "qmsum-sample-questions.jsonl")]
     table = finetune_minilm.main([*sample, "--val-transcripts", sample[1], "--val-questions", sample[3],
-                                  "--layers", "1", "--val", "--cache", str(tmp_path),
+                                  "--layers", "1", "--val", "--cache", str(training_cache),
                                   "--export", str(tmp_path)])
     names = [row["ranking"] for row in table.data]
     assert names[:4] == ["bundled ranker (fitted on all train)", *finetune_minilm.RANKERS]
@@ -35,7 +35,7 @@ def test_finetune_minilm_on_the_sample_reports_every_ranking(tmp_path):
             assert 0.0 < row[key] <= 1.0, row
     # the bundled ranker reaches MRR 0.9 on these meetings (tests/test_evaluation.py); "val" is the same data here
     assert table.data[0]["val_mrr"] == table.data[0]["mrr"] >= 0.8
-    model = SentenceTransformer(str(tmp_path / "minilm-qmsum-1"), device="cpu")
+    model = SentenceTransformer(str(training_cache / "minilm-qmsum-1"), device="cpu")
     assert model.get_embedding_dimension() == 384
 
     ranker = load_ranker(tmp_path / "passage_ranker.json")

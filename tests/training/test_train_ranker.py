@@ -21,11 +21,11 @@ from ragqa.types import Filters
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bench"
 
 
-def test_train_ranker_on_the_sample_writes_a_ranker_ragqa_uses(tmp_path):
+def test_train_ranker_on_the_sample_writes_a_ranker_ragqa_uses(tmp_path, training_cache):
     out = tmp_path / "ranker.json"
     table = train_ranker.main(["--transcripts", str(SAMPLE / "qmsum-sample.jsonl"),
                                "--questions", str(SAMPLE / "qmsum-sample-questions.jsonl"),
-                               "--embedder", "use-m3", "--folds", "2", "--cache", str(tmp_path / "cache"),
+                               "--embedder", "use-m3", "--folds", "2", "--cache", str(training_cache),
                                "--out", str(out)])
     rows = {r["ranker"].split(",")[0].split(" (")[0]: r for r in table.data}
     assert set(rows) == {"smoothed", "learned"} and len(table.data) == 3
@@ -35,7 +35,7 @@ def test_train_ranker_on_the_sample_writes_a_ranker_ragqa_uses(tmp_path):
     assert spec["features"] == list(FEATURE_NAMES) and "24 questions" in spec["trained_on"]
     assert load_ranker(out).weights.tolist() == spec["weights"]
 
-    index = ragqa.load_index(tmp_path / "cache" / "bench-qmsum-sample-use-m3",
+    index = ragqa.load_index(training_cache / "bench-qmsum-sample-use-m3",
                              settings=Settings().merged(embedder={"model": "use-m3"}))
     ranker, found = load_ranker(out), 0
     questions = load_questions(SAMPLE / "qmsum-sample-questions.jsonl")

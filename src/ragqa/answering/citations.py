@@ -104,20 +104,21 @@ _DATED_YEAR = re.compile(r"(?P<date>\b\d{1,2}(?:st|nd|rd|th)?\s+[^\W\d]{3,}|\b[^
                          r",?\s+(?P<year>(?:19|20)\d\d)\b")
 
 
-def drop_added_years(sentence: str, passages: Sequence[str]) -> str:
+def _drop_added_years(sentence: str, passage_numbers: set[str]) -> str:
     """The sentence without the year a model added to a day and month no passage dates with it
     ("on November 12, 2025" when the passages say only "il 12 novembre")."""
-    years = set().union(*(numbers(p) for p in passages)) if passages else set()
-    return _DATED_YEAR.sub(lambda m: m.group() if m.group("year") in years else m.group("date"), sentence)
+    return _DATED_YEAR.sub(lambda m: m.group() if m.group("year") in passage_numbers else m.group("date"),
+                           sentence)
 
 
 def verify(text: str, passages: Sequence[str], similarity: Similarity | None,
            names: SpeakerNames = NO_NAMES) -> CheckedAnswer:
     """Check every citation of `text` against `passages` (numbered from 1) and renumber. A year the
-    model added to a date is removed first (`drop_added_years`)."""
+    model added to a date is removed first (`_drop_added_years`)."""
     sentences = _segments(normalise_markers(text))
+    passage_numbers: set[str] = set().union(*map(numbers, passages))
     for sentence in sentences:
-        sentence.text = drop_added_years(sentence.text, passages)
+        sentence.text = _drop_added_years(sentence.text, passage_numbers)
     claims = [strip_markers(s.text) for s in sentences]
     evidence = evidence_matrix(claims, passages, similarity, names)
     flagged: list[int] = []

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_MARKERS = re.compile(r"\[\d+(?:\s*[,;-]\s*\d+)*\]")
+from .citations import strip_markers
+
 _WORD = re.compile(r"\w+")
 RUN = 8  # words: a run this long found verbatim in a passage is copied
 COPIED_SHARE = 0.6  # an answer with this share of its words in copied runs copies the passages
@@ -15,12 +16,15 @@ LONG = 30  # words: a shorter answer may quote the one sentence that holds the f
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(_MARKERS.sub(" ", text).casefold())
+    return _WORD.findall(strip_markers(text).casefold())
 
 
 def copied_share(answer: str, passages: Sequence[str]) -> float:
     """The share of the answer's words that lie in a run of `RUN` words found verbatim in a passage."""
-    words = _words(answer)
+    return _copied_share(_words(answer), passages)
+
+
+def _copied_share(words: list[str], passages: Sequence[str]) -> float:
     if len(words) < RUN:
         return 0.0
     runs = {tuple(w[i:i + RUN]) for w in map(_words, passages) for i in range(len(w) - RUN + 1)}
@@ -34,4 +38,5 @@ def copied_share(answer: str, passages: Sequence[str]) -> float:
 def copies_passages(answer: str, passages: Sequence[str]) -> bool:
     """True when a long answer is mostly the passages' own words in verbatim runs (a short one may quote
     the sentence holding its fact)."""
-    return len(_words(answer)) >= LONG and copied_share(answer, passages) >= COPIED_SHARE
+    words = _words(answer)
+    return len(words) >= LONG and _copied_share(words, passages) >= COPIED_SHARE

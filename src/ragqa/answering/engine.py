@@ -24,10 +24,10 @@ from ..settings import Settings
 from ..types import Answer, Hit
 from .citations import CheckedAnswer, make_citations, verify
 from .context import Neighbours, Passage, TurnsFn, expand, question_reach
+from .copying import copies_passages
 from .extractive import confident_extract, extractive_answer
 from .postprocessors import ContextBudget, estimate_tokens
 from .prompts import NO_ANSWER, PromptTemplates, load_prompts
-from .copying import copies_passages
 from .repetition import cut_repetition
 from .retriever import SearchFn, TranscriptRetriever, hit_to_node, node_to_hit
 from .stream import AnswerStream
@@ -114,11 +114,13 @@ class AnswerEngine:
         synthesizer = CitedAnswerSynthesizer(self.llm, self.prompts)
         raw = synthesizer.synthesize(question, [hit_to_node(h) for h in best], language=language_name(language))
         checked = self.check(str(raw.response or ""), best, names)
-        if _useful(checked, question, names) and not _copied(checked, best):
-            return self._answer(checked, best, refusal)
+        copy = None
+        if _useful(checked, question, names):
+            if not _copied(checked, best):
+                return self._answer(checked, best, refusal)
+            copy = checked
         extract = confident_extract(question, best, self.similarity, names)
-        return self._answer(extract if extract is not None or not _useful(checked, question, names) else checked,
-                            best, refusal)
+        return self._answer(extract if extract is not None else copy, best, refusal)
 
     def check(self, raw: str, hits: Sequence[Hit], names: SpeakerNames = NO_NAMES) -> CheckedAnswer | None:
         """The model's text with citations verified and renumbered; None for a refusal."""

@@ -57,6 +57,20 @@ def without_words(text: str, drop: frozenset[str]) -> str:
     return " ".join(kept) if kept else text
 
 
+# A question asking for a fact (name, date, number, place) rather than a discussion, an opinion or a reason.
+_LOOKUP = re.compile(
+    r"^\W*((on|in|at|by|from|to|a|da|di|на|в|с|до|к) )?(when|where|who|whom|whose|which|how (many|much|long|"
+    r"old|far|big|large|often)|what (date|day|year|time|month|percentage|share|number|amount|company|name|city|"
+    r"country)|quando|dove|chi|quale|quali|quanto|quanta|quanti|quante|che (anno|data|giorno)|когда|где|кто|"
+    r"сколько|какой|какая|какое|какие|какую|каков|какова|каком|какой)\b", re.IGNORECASE)
+
+
+def asks_for_fact(question: str) -> bool:
+    """Whether the question asks for a fact ("When ...", "How many ...", "Сколько ...") rather than a
+    discussion."""
+    return _LOOKUP.search(question) is not None
+
+
 @dataclass(frozen=True)
 class Question:
     """What search and ask read in a question (`analyse`)."""
@@ -66,6 +80,7 @@ class Question:
     speakers: tuple[str, ...]  # the known speakers it names, first-mentioned first (`speakers.named_speakers`)
     topic: str  # the text for BM25: without English framing words and the words naming the speakers
     clauses: tuple[str, str] | None  # the topic of the main and of the context clause (`context_clause`)
+    lookup: bool  # it asks for a fact, not a discussion (`asks_for_fact`)
 
 
 @lru_cache(maxsize=256)
@@ -80,7 +95,7 @@ def _analyse(text: str, speakers: tuple[str, ...]) -> Question:
     if clauses is not None:
         main, context = (without_words(topic_text(part, lang), named.words) for part in clauses)
         clauses = (main, context)
-    return Question(text, lang, named.speakers, topic, clauses)
+    return Question(text, lang, named.speakers, topic, clauses, asks_for_fact(text))
 
 
 def analyse(text: str, speakers: Sequence[str]) -> Question:

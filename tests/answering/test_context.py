@@ -8,6 +8,7 @@ from ragqa.answering.context import DISCUSSION, LOOKUP, Neighbours, Reach, chunk
 from ragqa.answering.postprocessors import estimate_tokens
 from ragqa.answering.synthesizer import format_passages
 from ragqa.index import build_from_transcripts
+from ragqa.query_analysis import analyse
 from ragqa.settings import Settings
 from ragqa.types import Transcript, Turn
 from tests.conftest import DATA
@@ -103,4 +104,4 @@ def test_stretches_are_laid_out_under_their_heading():
     ("Summarize the discussion about project finance.", DISCUSSION),
 ])
 def test_question_reach(question, reach):
-    assert question_reach(question) == reach
+    assert question_reach(analyse(question, [])) == reach

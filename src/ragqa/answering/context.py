@@ -8,25 +8,17 @@ long turn, with the short turns riding along), so a citation still names the tur
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..chunking import chunk_transcript
 from ..lexical import strip_markup
+from ..query_analysis import Question
 from ..settings import ChunkSettings
 from ..types import Chunk, Hit, Transcript, Turn
 from .postprocessors import estimate_tokens
 
 TurnsFn = Callable[[str], Sequence[Turn]]  # transcript id -> all its turns, in order
-
-# A question asking for a fact (name, date, number, place) rather than a discussion, an opinion or a reason.
-_LOOKUP = re.compile(
-    r"^\W*((on|in|at|by|from|to|a|da|di|на|в|с|до|к) )?(when|where|who|whom|whose|which|how (many|much|long|"
-    r"old|far|big|large|often)|what (date|day|year|time|month|percentage|share|number|amount|company|name|city|"
-    r"country)|quando|dove|chi|quale|quali|quanto|quanta|quanti|quante|che (anno|data|giorno)|когда|где|кто|"
-    r"сколько|какой|какая|какое|какие|какую|каков|какова|каком|какой)\b", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Reach:
@@ -40,9 +32,9 @@ DISCUSSION = Reach(chunks=3, tokens=1400)
 LOOKUP = Reach(chunks=1, tokens=700)
 
 
-def question_reach(question: str) -> Reach:
-    """LOOKUP for a question after a fact ("When ...", "How many ...", "Сколько ..."), else DISCUSSION."""
-    return LOOKUP if _LOOKUP.search(question) else DISCUSSION
+def question_reach(question: Question) -> Reach:
+    """LOOKUP for a question after a fact (`Question.lookup`), else DISCUSSION."""
+    return LOOKUP if question.lookup else DISCUSSION
 
 
 @dataclass(frozen=True)

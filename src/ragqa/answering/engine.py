@@ -84,7 +84,7 @@ class AnswerEngine:
             answer = self._answer(checked, hits, refusal)
             return AnswerStream.of(answer, hits) if stream else answer
         neighbours = Neighbours(self.turns_fn, self.settings.chunking) if self.turns_fn is not None else None
-        reach = question_reach(question)
+        reach = question_reach(analyse(question, self.speakers))
         reach = dataclasses.replace(reach, tokens=min(reach.tokens, self._passage_budget(question)))
         passages = expand(hits, neighbours, reach, speaker=speaker)
         units = [p.hit for p in passages]

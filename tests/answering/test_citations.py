@@ -89,3 +89,10 @@ def test_a_year_the_passages_give_stays():
     launch = "Vladimir Putin: The first manned launch from Vostochny will take place on 12 April 2018."
     checked = verify("The first manned launch is on 12 April 2018 [1].", [launch], None)
     assert checked.text == "The first manned launch is on 12 April 2018 [1]."
+
+
+def test_a_bare_marker_opening_the_answer_leaves_no_stray_full_stop():
+    # the 1.5B model opened a QMSum answer with "[1]." before its sentence (Bmr012, 2026-12-07)
+    checked = verify("[1]. The border between Kazakhstan and Russia is 7591 km long [1].", PASSAGES, None)
+    assert checked.text == "The border between Kazakhstan and Russia is 7591 km long [1]."
+    assert checked.passages == [0]

@@ -173,6 +173,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"\s+\[", " [", text)
     text = re.sub(r",\s*(\[\d)", r" \1", text)
     text = re.sub(r"\]\s+([.,;:!?…])", r"]\1", text)
+    text = re.sub(r"^[\s.,;:!?…]+", "", text)  # what a dropped or empty first sentence left
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
 
 

@@ -96,3 +96,11 @@ def test_a_bare_marker_opening_the_answer_leaves_no_stray_full_stop():
     checked = verify("[1]. The border between Kazakhstan and Russia is 7591 km long [1].", PASSAGES, None)
     assert checked.text == "The border between Kazakhstan and Russia is 7591 km long [1]."
     assert checked.passages == [0]
+
+
+def test_markers_opening_lines_move_to_the_end_of_their_sentence():
+    # the 1.5B model copies the passages' layout, "[n] text" (facts bench, 2026-12-07)
+    assert normalise_markers("[1] 47 regions") == "47 regions [1]"
+    checked = verify("[1] The border is 7591 km long.\n[2] Trade reached 28 billion dollars last year.", PASSAGES, None)
+    assert checked.text == "The border is 7591 km long [1].\nTrade reached 28 billion dollars last year [2]."
+    assert checked.passages == [0, 1]

@@ -19,14 +19,25 @@ _LOOSE_MARKER = re.compile(  # forms small models write instead of [n]
     r"[\[(【]\s*(?:passage|passage n°|passaggio|passaggi|fragment|fragmento|pasaje|source|quelle|abschnitt|"
     r"источник|фрагмент|пассаж)?\s*#?\s*(\d{1,3})\s*[\])】]", re.IGNORECASE)
 _MARKER_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\d[^\]\n]*\])+)")
+_MARKER_OPENING_LINE = re.compile(r"(?m)^([ \t]*)((?:\[\d[^\]\n]*\][ \t]*)+)(?=\w)(.*)$")
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 _SEPARATOR = re.compile(r"((?<=[.!?…])\s+|\n+)")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?…])")
 
 
+def _marker_to_sentence_end(match: re.Match[str]) -> str:
+    indent, markers, rest = match.group(1), match.group(2).replace(" ", "").replace("\t", ""), match.group(3)
+    end = _SENTENCE_END.search(rest)
+    at = end.start() if end else len(rest.rstrip())
+    return f"{indent}{rest[:at].rstrip()} {markers}{rest[at:]}"
+
+
 def normalise_markers(text: str) -> str:
-    """Rewrite loose forms ("[Passage 2]", "(2)", "【2】") as [2] and move markers written after a
-    sentence's full stop in front of it ("fact. [1]" -> "fact [1].")."""
+    """Rewrite loose forms ("[Passage 2]", "(2)", "【2】") as [2]; move markers that open a line to the
+    end of its first sentence ("[1] fact." -> "fact [1].", the passages' own layout) and markers written
+    after a sentence's full stop in front of it ("fact. [1]" -> "fact [1].")."""
     text = _LOOSE_MARKER.sub(lambda m: f"[{m.group(1)}]", text)
+    text = _MARKER_OPENING_LINE.sub(_marker_to_sentence_end, text)
     return _MARKER_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
 
 

@@ -28,8 +28,8 @@ class Reach:
     tokens: int
 
 
-DISCUSSION = Reach(chunks=3, tokens=1400)
-LOOKUP = Reach(chunks=1, tokens=700)
+DISCUSSION = Reach(chunks=2, tokens=700)
+LOOKUP = Reach(chunks=0, tokens=400)
 
 
 def question_reach(question: Question) -> Reach:

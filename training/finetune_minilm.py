@@ -17,7 +17,7 @@ the ranker weights that use it.
    windows; and a second stage that re-scores the bundled ranker's top n with + w * z(cosine over the n).
 5. `--val`: fine-tuned on all train questions, the same rankers fitted on all train, checked on the QMSum val
    meetings indexed with `--embedder` (val is never used for a choice).
-6. `--export DIR`: the model fine-tuned on all train questions as DIR/minilm_qmsum.npz (`embedding.bert` weights,
+6. `--export DIR`: the model fine-tuned on all train questions as DIR/minilm_qmsum.npz (`embedding.bert_onnx` weights,
    run by `embedding.ranker_encoder`), and DIR/passage_ranker.json: the bundled ranker file (its 26-feature
    weights unchanged) with an `encoder` section: the ranker over the 26 features + `ENCODER_FEATURE_NAMES`
    (`passage_features.encoder_features` of the out-of-fold cosines), fitted on all train.
@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ragqa.embedding.bert import BertWeights
+from ragqa.embedding.bert_onnx import BertWeights
 from ragqa.embedding.ranker_encoder import MAX_LENGTH, RANKER_ENCODERS, passage_text
 from ragqa.ranking.features import ENCODER_FEATURE_NAMES, FEATURE_NAMES, encoder_features
 from ragqa.ranking.learned import load_ranker

@@ -1,7 +1,7 @@
 """`python -m training.finetune_minilm --val --export DIR` end to end on the QMSum sample shipped in tests/data
 (two real meetings, 24 questions with gold turns, one fine-tuned layer to keep it short): fine-tuning, out-of-fold
 cosines, the cross-validated rankers, the second stage and the val check all run and report, and the export
-writes a ranker encoder that ragqa runs (in numpy, as the fine-tuned model does in torch) and a ranker file
+writes a ranker encoder that ragqa runs (with onnxruntime, as the fine-tuned model does in torch) and a ranker file
 with weights for it."""
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pytest
 from sentence_transformers import SentenceTransformer
 
 from training import finetune_minilm
-from ragqa.embedding.bert import BertSentenceEncoder, BertWeights
-from ragqa.embedding.wordpiece import WordPieceTokenizer
+from ragqa.embedding.bert_onnx import BertSentenceEncoder, BertWeights
 from ragqa.ranking.features import ENCODER_FEATURE_NAMES, FEATURE_NAMES
 from ragqa.ranking.learned import load_ranker
 
@@ -46,6 +45,6 @@ def test_finetune_minilm_on_the_sample_reports_every_ranking(tmp_path, training_
     texts = ["What did the group decide about the budget?", "Project Manager: We agreed to keep the cost under "
              "twelve fifty .", "Industrial Designer: The case could be made of rubber ."]
     vocab = Path(finetune_minilm.__file__).resolve().parents[1] / "src" / "ragqa" / "models" / "minilm_vocab.txt"
-    ours = BertSentenceEncoder(weights, WordPieceTokenizer.from_file(vocab)).encode(texts)
+    ours = BertSentenceEncoder(weights, vocab).encode(texts)
     reference = model.encode(texts, normalize_embeddings=True)
     assert float((ours * reference).sum(axis=1).min()) > 0.9999

@@ -1,7 +1,8 @@
 """The passage ranker's encoder: all-MiniLM-L6-v2 fine-tuned on QMSum train questions (`python -m
-training.finetune_minilm --export`), bundled in `ragqa/models` and run in numpy (`embedding.bert`). Its passage
-vectors are stored per chunk at build time and its cosine with the question is a feature of the learned passage
-ranker inside one transcript (docs/quality.md, round 8). It is English: it applies to English questions and chunks.
+training.finetune_minilm --export`), bundled in `ragqa/models` as weights and run by onnxruntime
+(`embedding.bert_onnx`). Its passage vectors are stored per chunk at build time and its cosine with the question
+is a feature of the learned passage ranker inside one transcript (docs/quality.md, round 8). It is English: it
+applies to English questions and chunks.
 """
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelUnavailableError
-from .bert import BertSentenceEncoder, BertWeights
-from .wordpiece import WordPieceTokenizer
+from .bert_onnx import BertSentenceEncoder, BertWeights
 
 RANKER_ENCODERS = {"minilm-qmsum": ("minilm_qmsum.npz", "minilm_vocab.txt")}  # name -> bundled weights, vocab
 LANGUAGES = frozenset({"en"})  # the languages it was trained on
@@ -56,9 +56,8 @@ def load_ranker_encoder(name: str) -> RankerEncoder:
             with resources.as_file(models.joinpath(weights_file)) as weights, \
                     resources.as_file(models.joinpath(vocab_file)) as vocab:
                 try:
-                    encoder = BertSentenceEncoder(BertWeights.load(Path(weights)),
-                                                  WordPieceTokenizer.from_file(Path(vocab)), max_length=MAX_LENGTH)
-                except (OSError, ValueError, KeyError) as exc:
+                    encoder = BertSentenceEncoder(BertWeights.load(Path(weights)), Path(vocab), max_length=MAX_LENGTH)
+                except (OSError, ValueError, KeyError, RuntimeError) as exc:
                     raise ModelUnavailableError(f"ragqa/models/{weights_file}: the ranker encoder {name!r} does not "
                                                 f"load ({exc}); reinstall ragqa") from exc
             _cache[name] = RankerEncoder(name, encoder)

@@ -265,7 +265,11 @@ def _remove_stale(index_dir: Path) -> None:
             if not _writer_alive(entry.name):
                 entry.unlink(missing_ok=True)
         elif entry.suffix == ".segments":
-            if not all(name in present for name in entry.read_text(encoding="utf-8").split()):
+            try:
+                names = entry.read_text(encoding="utf-8").split()
+            except FileNotFoundError:  # another reader removed it meanwhile
+                continue
+            if not all(name in present for name in names):
                 entry.with_suffix(".hnsw").unlink(missing_ok=True)
                 entry.unlink(missing_ok=True)
         elif entry.suffix == ".hnsw" and not entry.with_suffix(".segments").is_file():

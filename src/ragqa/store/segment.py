@@ -6,6 +6,7 @@ import json
 import mmap
 import os
 import shutil
+import stat
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -96,12 +97,18 @@ def check_segment(index_dir: Path, record: SegmentRecord, full: bool = False) ->
     folder = index_dir / SEGMENTS_DIR / record.name
     for fname, (size, digest) in record.files.items():
         path = folder / fname
-        if not path.is_file():
+        try:  # one stat and one open: a file another process deletes meanwhile is reported, not raised
+            found = path.stat()
+            if not stat.S_ISREG(found.st_mode):
+                problems.append(f"{path}: missing")
+            elif found.st_size != size:
+                problems.append(f"{path}: size {found.st_size} bytes, manifest says {size} (truncated or altered)")
+            elif full and sha256_file(path) != digest:
+                problems.append(f"{path}: checksum differs from the manifest (file altered or corrupt)")
+        except FileNotFoundError:
             problems.append(f"{path}: missing")
-        elif os.path.getsize(path) != size:
-            problems.append(f"{path}: size {os.path.getsize(path)} bytes, manifest says {size} (truncated or altered)")
-        elif full and sha256_file(path) != digest:
-            problems.append(f"{path}: checksum differs from the manifest (file altered or corrupt)")
+        except OSError as exc:
+            problems.append(f"{path}: unreadable ({exc.strerror or exc})")
     return problems
 
 

@@ -23,6 +23,9 @@ def test_router_precision_and_recall_on_labelled_set():
 
 
 def test_router_focus():
-    assert summary_request("Everything Tokayev said about investment") == (True, "investment")
+    assert summary_request("Summarize the discussion about the budget.") == (True, "the budget")
+    assert summary_request("Everything Tokayev said about investment") == (True, "Tokayev said about investment")
+    assert summary_request("Tutto quello che Putin ha detto sul gas?") == (True, "Putin ha detto sul gas")
+    assert summary_request("Всё, что Токаев сказал об энергетике") == (True, "Токаев сказал об энергетике")
     assert summary_request("Summarize the meeting.") == (True, None)
     assert summary_request("Who is the prime minister?") == (False, None)

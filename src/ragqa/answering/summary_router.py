@@ -19,10 +19,19 @@ _FOCUS = re.compile(r"\b(about|on|regarding|concerning|su|sul|sulla|sui|sugli|su
                     r"(?P<focus>.+?)[?.!]*$", re.IGNORECASE)
 
 
+_SAID = re.compile(r"\b(?:everything|all)\s+(?:that\s+)?(?P<said>\S.*?\bsaid\b.*?)[?.!]*$|"
+                   r"\btutto\s+(?:ciò\s+|quello\s+)?che\s+(?P<detto>\S.*?\bha (?:detto|dichiarato)\b.*?)[?.!]*$|"
+                   r"\bвс[её],?\s+что\s+(?P<skazal>\S.*?(?:сказал|говорил)\w*.*?)[?.!]*$", re.IGNORECASE)
+
+
 def summary_request(question: str) -> tuple[bool, str | None]:
-    """(True, focus or None) when `question` asks for a whole-transcript answer, else (False, None)."""
+    """(True, focus or None) when `question` asks for a whole-transcript answer, else (False, None).
+    The focus of "everything X said about Y" keeps the speaker: "X said about Y"."""
     if not _WHOLE.search(question):
         return False, None
+    said = _SAID.search(question)
+    if said:
+        return True, next(g for g in said.groups() if g).strip()
     match = _FOCUS.search(question)
     return True, (match.group("focus").strip() if match else None)
 

@@ -94,6 +94,18 @@ def test_the_encoders_cosine_joins_the_fusion_only_when_every_candidate_is_in_it
     assert rank_candidates(mixed, 8, False, SETTINGS) == rank_candidates(unmixed, 8, False, SETTINGS)
 
 
+def test_a_question_in_another_language_than_every_candidate_weighs_a_transcripts_best_chunks_only():
+    # transcript 0: eight good chunks; transcript 1: two slightly better ones; transcript 2: six poor ones
+    dense = np.array([0.82] * 8 + [0.85, 0.83] + [0.5] * 6)
+    c = _candidates(n=16, dense=dense, lexical=np.ones(16), terms=None, turn_counts=np.ones(16, dtype=int),
+                    owner=np.array([0] * 8 + [1, 1] + [2] * 6))
+    english = replace(c, question=analyse("How many buttons does the remote control have?", c.speakers))
+    italian = replace(c, question=analyse("Quanti pulsanti ha il telecomando?", c.speakers))
+    assert italian.question.lang == "it" and english.question.lang == "en"
+    assert rank_candidates(english, 1, False, SETTINGS)[0][0] == 10  # ten best summed: the long transcript
+    assert rank_candidates(italian, 1, False, SETTINGS)[0][0] == 18  # two best summed: the better chunks
+
+
 def test_nothing_to_rank():
     c = _candidates(n=0, rows=np.zeros(0, dtype=np.int64), speakers=[], turn_counts=np.zeros(0, dtype=int),
                     terms=None)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ragqa.retrieval.prior import transcript_prior
+from ragqa.retrieval.prior import PRIOR_TOP, PRIOR_TOP_OTHER_LANGUAGE, prior_top, transcript_prior
 
 SCORES = np.array([2.0, 1.0, 0.5, 0.4, 0.1, 0.0])
 OWNER = np.array([0, 0, 1, 1, 2, 2])
@@ -33,3 +33,8 @@ def test_the_prior_is_zero_mean_across_transcripts_and_scales_with_its_weight():
     per_transcript = prior[[0, 2, 4]]
     assert abs(per_transcript.mean()) < 1e-12
     assert np.allclose(prior, 0.5 * transcript_prior(SCORES, OWNER, top=10))
+
+
+def test_without_a_candidate_in_the_questions_language_the_prior_sums_fewer_best_candidates():
+    assert prior_top(np.array([False, True, False])) == PRIOR_TOP
+    assert prior_top(np.zeros(3, dtype=bool)) == PRIOR_TOP_OTHER_LANGUAGE < PRIOR_TOP

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..retrieval.candidates import Candidates
 from ..retrieval.fusion import ENCODER_WEIGHT, SPEAKER_BOOST, fuse, smooth, zscore
-from ..retrieval.prior import PRIOR_LEXICAL_WEIGHT, PRIOR_TOP, PRIOR_WEIGHT, transcript_prior
+from ..retrieval.prior import PRIOR_LEXICAL_WEIGHT, PRIOR_WEIGHT, prior_top, transcript_prior
 from ..settings import RetrievalSettings
 from .features import adapter_features, encoder_features, passage_features
 from .gates import encoder_language_ok, language_ok, named_speaker_mask
@@ -82,7 +82,7 @@ def rank_candidates(c: Candidates, k: int, one_transcript: bool,
     if one_transcript:
         scores = smooth(scores, words, owner)
     elif len(np.unique(owner)) > 1:
-        scores = scores + transcript_prior(scores, owner, PRIOR_TOP, PRIOR_WEIGHT, transcript_lexical, ok,
+        scores = scores + transcript_prior(scores, owner, prior_top(ok), PRIOR_WEIGHT, transcript_lexical, ok,
                                            PRIOR_LEXICAL_WEIGHT)
     return _best(rows, scores, k)
 

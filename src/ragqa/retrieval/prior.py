@@ -7,7 +7,15 @@ from .fusion import zscore, zscore_where
 
 PRIOR_WEIGHT = 0.5  # search's weight of the transcript's best candidates' summed score, z-normalised across transcripts
 PRIOR_TOP = 10  # ... that many of them
+PRIOR_TOP_OTHER_LANGUAGE = 2  # ... when no candidate is in the question's language (dense scores alone)
 PRIOR_LEXICAL_WEIGHT = 0.5  # the BM25 of the whole transcript as one document, z-normalised
+
+
+def prior_top(lexical_ok: np.ndarray) -> int:
+    """How many of a transcript's best candidates its prior sums: PRIOR_TOP, or PRIOR_TOP_OTHER_LANGUAGE when no
+    candidate is in the question's language (`lexical_ok` all False): with BM25 gated off a transcript's many
+    middling dense scores say little, and summing ten of them favours long transcripts."""
+    return PRIOR_TOP if lexical_ok.any() else PRIOR_TOP_OTHER_LANGUAGE
 
 
 def transcript_prior(scores: np.ndarray, owner: np.ndarray, top: int, weight: float = 1.0,

@@ -98,7 +98,7 @@ def peer_summary(llm: Any, text: str, query: str) -> str:
     return str(index.as_query_engine(response_mode="tree_summarize", llm=llm).query(query))
 
 
-def run(meetings: list[str], with_peer: bool, max_topics: int) -> Table:
+def run(meetings: list[str], with_peer: bool, max_topics: int, whole: bool = True) -> Table:
     import ragqa
     from ragqa.answering.engine import engine_for
     from ragqa.answering.summary_router import summary_request
@@ -123,10 +123,10 @@ def run(meetings: list[str], with_peer: bool, max_topics: int) -> Table:
             turns = index.turns(tid)
             words = sum(len(t.text.split()) for t in turns)
             text = "\n".join(f"{t.speaker}: {strip_markup(t.text)}" for t in turns)  # as ragqa's map step reads it
-            queries: list[tuple[str, str | None, str | None]] = [(WHOLE, None, None)]
+            queries: list[tuple[str, str | None, str | None]] = [(WHOLE, None, None)] if whole else []
             for q in questions:
-                whole, focus = summary_request(q["question"])
-                if q["meeting_id"] == meeting and whole and len(queries) <= max_topics:
+                routed, focus = summary_request(q["question"])
+                if q["meeting_id"] == meeting and routed and len(queries) < max_topics + whole:
                     queries.append((q["question"], focus or q["question"], q["answer"]))
             for query, focus, reference in queries:
                 systems = [("ragqa", lambda: index.summarize(tid, focus=focus).text)]
@@ -161,9 +161,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--meetings", nargs="+", default=["TS3010a"], help="QMSum val meeting ids")
     parser.add_argument("--topics", type=int, default=2, help="topic questions per meeting (besides the whole one)")
     parser.add_argument("--no-peer", action="store_true", help="ragqa only")
+    parser.add_argument("--no-whole", action="store_true", help="topic questions only, no whole-meeting summary")
     parser.add_argument("--json", type=Path, help="also write the table and every summary here")
     args = parser.parse_args(argv)
-    table = run(args.meetings, not args.no_peer, args.topics)
+    table = run(args.meetings, not args.no_peer, args.topics, not args.no_whole)
     print(table.render())
     if args.json:
         save_results(args.json, [table])

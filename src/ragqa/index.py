@@ -125,8 +125,9 @@ class Index:
     def summarize(self, transcript_id: str, focus: str | None = None, stream: bool = False,
                   progress: Any = None) -> Any:
         """A cited summary of one transcript (Overview, Decisions, Action items, Open questions),
-        map-reduced over all its turns; `focus` keeps only what bears on it; `progress(done, total)`
-        is called per window. Summaries are stored with the index (keyed by the transcript's content,
+        map-reduced over all its turns; with `focus`, over the stretches of talk the transcript's search
+        ranks highest for it (two model windows' worth), keeping only what bears on it; `progress(done,
+        total)` is called per window. Summaries are stored with the index (keyed by the transcript's content,
         focus, prompts and model): asking again returns the stored one at once.
 
         With `stream=True`, an `AnswerStream`: iterating yields, as soon as each window is done, its

@@ -5,7 +5,8 @@ import pytest
 
 import ragqa
 from ragqa.answering.citations import cited_numbers
-from ragqa.answering.summarize import Point, check_point, dedup, parse_points, render, turn_hits, windows
+from ragqa.answering.summarize import (FOCUS_PAD, FOCUS_PASSAGES, Point, _turn_tokens, check_point, dedup, focus_positions, parse_points,
+                                      render, turn_hits, windows)
 from ragqa.answering.support import SpeakerNames
 from ragqa.settings import Settings
 
@@ -22,6 +23,45 @@ def test_windows_cover_every_turn_in_order_within_budget(qmsum_index):
     groups = windows(turns, 400)
     assert [i for g in groups for i in g] == list(range(len(turns)))
     assert len(groups) > 1
+
+
+def test_focus_reads_the_stretches_around_the_best_passages_within_budget(qmsum_index):
+    tid = qmsum_index.transcripts()[0].id
+    turns = qmsum_index.turns(tid)
+    ranked = qmsum_index.search("German synthesis module for English sentences", k=20, transcript=tid)
+    position = {t.index: i for i, t in enumerate(turns)}
+    best = [position[t] for t in ranked[0].turns]
+    small, large = focus_positions(ranked, turns, 150), focus_positions(ranked, turns, 600)
+    assert small == sorted(small) and set(small) <= set(large) < set(range(len(turns)))
+    assert set(range(max(min(best) - FOCUS_PAD, 0), max(best) + FOCUS_PAD + 1)) <= set(small)
+    assert sum(_turn_tokens(turns[i], i) for i in large) <= 600
+    assert any("synthesis" in turns[i].text for i in small)
+    groups = windows(turns, 400, large)
+    assert [i for g in groups for i in g] == large
+
+
+def test_focused_summary_cites_only_the_turns_it_read(qmsum_index):
+    tid = qmsum_index.transcripts()[0].id
+    focus = "the German synthesis module"
+    answer = qmsum_index.summarize(tid, focus=focus)
+    turns = qmsum_index.turns(tid)
+    read = {turns[i].index for i in focus_positions(qmsum_index.search(focus, k=60, transcript=tid), turns, 10 ** 6)}
+    assert answer.citations and {c.turns[0] for c in answer.citations} <= read
+
+
+def test_points_of_a_window_with_gaps_cite_the_turns_shown(qmsum_index):
+    tid = qmsum_index.transcripts()[0].id
+    turns = qmsum_index.turns(tid)
+    hits = turn_hits(tid, "Bed010", turns)
+    where = next(i for i, t in enumerate(turns) if "Robert and Johno" in t.text)
+    group = [1, where, where + 3]  # a window of three stretches: markers are the turns' own numbers
+    similarity, names = _similarity(qmsum_index), SpeakerNames.of(sorted({t.speaker for t in turns}))
+    point = check_point("Overview", f"Robert and Johno give a report on last week's adventures [{where + 1}].", group,
+                        hits, similarity, names)
+    assert point is not None and point.turns == (where,) and point.text.endswith(f"[{where + 1}].")
+    shown_elsewhere = check_point("Overview", f"Robert and Johno report on the adventures [{where + 2}].", group, hits,
+                                  similarity, names)  # turn where+1 is not in the window: never cited
+    assert shown_elsewhere is None or set(shown_elsewhere.turns) <= set(group)
 
 
 def test_extractive_summary_cites_turns_of_every_window(qmsum_index):

@@ -1,5 +1,6 @@
 """Whole-transcript summaries: map-reduce over every turn of one transcript in windows that fit the
-model's context. Map: the model lists each window's points tagged POINT / DECISION / ACTION /
+model's context (with a focus, over the stretches of talk the transcript's search ranks highest for it,
+up to FOCUS_WINDOWS windows). Map: the model lists each window's points tagged POINT / DECISION / ACTION /
 QUESTION with the turns they come from; every point is checked against its window's turns like
 answers are (`citations.verify`), empty and duplicate points are dropped. The sections (Overview,
 Decisions, Action items, Open questions) are built here from the tags; the reduce call writes only
@@ -31,6 +32,9 @@ SECTIONS = ("Overview", "Decisions", "Action items", "Open questions")
 KINDS = {"POINT": "Overview", "DECISION": "Decisions", "ACTION": "Action items", "QUESTION": "Open questions"}
 MAP_PROMPT, REDUCE_PROMPT = "summary_map.txt", "summary_reduce.txt"
 _PROMPT_ALLOWANCE = 256  # tokens for the template text and message framing
+FOCUS_WINDOWS = 2  # map windows' worth of turns a focused summary reads
+FOCUS_PAD = 5  # turns read either side of a passage that matches the focus
+FOCUS_PASSAGES = 120  # the transcript's passages ranked for the focus
 _CENTRAL_PER_WINDOW = 2
 _REDUCE_MIN_POINTS = 3  # fewer points than this: the overview is the points themselves, no reduce call
 _OVERVIEW_POINTS = 5  # points an overview made without the reduce call keeps
@@ -70,18 +74,43 @@ def turn_hits(transcript_id: str, title: str, turns: Sequence[Turn]) -> list[Hit
                 start=t.start, end=t.end) for t in turns]
 
 
-def windows(turns: Sequence[Turn], budget: int) -> list[list[int]]:
-    """Consecutive turn positions grouped so each group's text fits `budget` tokens."""
+def windows(turns: Sequence[Turn], budget: int, positions: Sequence[int] | None = None) -> list[list[int]]:
+    """Turn positions (all, or `positions` in order) grouped so each group's text fits `budget` tokens."""
     groups: list[list[int]] = [[]]
     used = 0
-    for i, turn in enumerate(turns):
-        cost = estimate_tokens(f"[{i + 1}] {turn.speaker}: {strip_markup(turn.text)}")
+    for i in range(len(turns)) if positions is None else positions:
+        cost = _turn_tokens(turns[i], i)
         if groups[-1] and used + cost > budget:
             groups.append([])
             used = 0
         groups[-1].append(i)
         used += cost
     return [g for g in groups if g]
+
+
+def _turn_tokens(turn: Turn, position: int) -> int:
+    return estimate_tokens(f"[{position + 1}] {turn.speaker}: {strip_markup(turn.text)}")
+
+
+def focus_positions(hits: Sequence[Hit], turns: Sequence[Turn], budget: int, pad: int = FOCUS_PAD) -> list[int]:
+    """The turn positions a focused summary reads: around each passage of `hits` (the transcript's
+    passages ranked for the focus, best first) its turns and `pad` turns either side, taken best first
+    until `budget` tokens are used; in transcript order."""
+    position = {t.index: i for i, t in enumerate(turns)}
+    chosen: set[int] = set()
+    used = 0
+    for hit in hits:
+        inside = [position[t] for t in hit.turns if t in position]
+        if not inside:
+            continue
+        stretch = [i for i in range(max(min(inside) - pad, 0), min(max(inside) + pad + 1, len(turns)))
+                   if i not in chosen]
+        cost = sum(_turn_tokens(turns[i], i) for i in stretch)
+        if chosen and used + cost > budget:
+            break
+        chosen.update(stretch)
+        used += cost
+    return sorted(chosen)
 
 
 def _remap(text: str, mapping: Callable[[int], int]) -> str:
@@ -114,13 +143,13 @@ def check_point(section: str, text: str, group: Sequence[int], hits: Sequence[Hi
     claim = strip_markers(normalise_markers(text))
     if not claim or _NOTHING.match(claim) or not key_terms(claim, names.terms):
         return None
-    first = group[0]
-    local = _remap(text, lambda n: max(n - first, 0))
+    local_of = {j + 1: i + 1 for i, j in enumerate(group)}  # [n] as the window shows it -> its place in the window
+    local = _remap(text, lambda n: local_of.get(n, 0))
     checked = verify(local, [hits[j].text for j in group], similarity, names)
     if not checked.passages or not strip_markers(checked.text):
         return None
-    absolute = _remap(checked.text, lambda k: first + checked.passages[k - 1] + 1)
-    return Point(section=section, text=absolute, turns=tuple(first + p for p in checked.passages))
+    absolute = _remap(checked.text, lambda k: group[checked.passages[k - 1]] + 1)
+    return Point(section=section, text=absolute, turns=tuple(group[p] for p in checked.passages))
 
 
 def dedup(points: Sequence[Point], names: SpeakerNames) -> list[Point]:
@@ -248,7 +277,8 @@ class _Summarizer:
     def pieces(self) -> Iterator[str]:
         points: list[Point] = []
         for done, group in enumerate(self.groups, start=1):
-            passages = "\n".join(f"[{j + 1}] {strip_markup(self.hits[j].text)}" for j in group)
+            passages = "\n".join(("…\n" if k and j != group[k - 1] + 1 else "") + f"[{j + 1}] {strip_markup(self.hits[j].text)}"
+                                 for k, j in enumerate(group))  # "…": turns left out between two stretches
             prompt = self.map_prompt.format(passages=passages,
                                             language=language_name(self.language),
                                             focus=_focus_line(self.focus, True))
@@ -320,13 +350,17 @@ def summarize(index: Any, transcript_id: str, focus: str | None = None, stream: 
     similarity = (Similarity(_Memo(engine.similarity.embed_fn),
                              _Memo(engine.similarity.query_embed_fn) if engine.similarity.query_embed_fn else None)
                   if engine.similarity is not None else None)
-    if engine.llm is None:
-        answer = store(extractive_summary(hits, windows(turns, 1500), similarity, focus, progress))
-        return _final(answer, hits) if stream else answer
     llm_settings = index.settings.llm
     budget = max(256, llm_settings.context_window - llm_settings.max_tokens - estimate_tokens(templates[0])
                  - _PROMPT_ALLOWANCE)
-    run = _Summarizer(llm=engine.llm, hits=hits, groups=windows(turns, budget), similarity=similarity,
+    positions = None
+    if focus:
+        ranked = index.search(focus, k=FOCUS_PASSAGES, transcript=transcript_id)
+        positions = focus_positions(ranked, turns, FOCUS_WINDOWS * budget)
+    if engine.llm is None:
+        answer = store(extractive_summary(hits, windows(turns, 1500, positions), similarity, focus, progress))
+        return _final(answer, hits) if stream else answer
+    run = _Summarizer(llm=engine.llm, hits=hits, groups=windows(turns, budget, positions), similarity=similarity,
                       names=SpeakerNames.of(record.speakers), language=language, focus=focus,
                       map_prompt=templates[0], reduce_prompt=templates[1],
                       reduce_budget=max(256, llm_settings.context_window - llm_settings.max_tokens

@@ -9,29 +9,28 @@ from ..types import Answer, Hit
 
 _WHOLE = re.compile(
     r"\b(summar\w*|sum up|recap|overview|gist|main points|key points|what (was|were|did they) (decided|agreed)|"
-    r"decisions?|action items?|next steps|to-?dos?|everything .+ said|"
+    r"decisions?|action items?|next steps|to-?dos?|"
     r"riassu\w*|riepilog\w*|sintesi|sintetizza|punti principali|(cosa|che cosa) (è stato|hanno) decis\w*|decisioni|"
-    r"azioni da|prossimi passi|tutto (ciò )?(quello )?che .+ (ha detto|ha dichiarato)|"
+    r"azioni da|prossimi passi|"
     r"резюм\w*|кратко\w*|подыт\w*|итог\w*|основные (моменты|тезисы)|(что|какие) .*реш\w*|решени\w*|"
-    r"поручени\w*|следующие шаги|вс[её],? что .+ (сказал|говорил))",
+    r"поручени\w*|следующие шаги)",
     re.IGNORECASE)
+# "everything X said (about Y)": a whole-transcript question whose focus, "X said (about Y)", keeps the speaker
+_SAID = re.compile(r"\beverything (?:that )?(?P<said>.+ said\b.*?)[?.!]*$|"
+                   r"\btutto (?:ciò )?(?:quello )?che (?P<detto>.+ ha (?:detto|dichiarato)\b.*?)[?.!]*$|"
+                   r"\bвс[её],? что (?P<skazal>.+ (?:сказал|говорил)\w*.*?)[?.!]*$", re.IGNORECASE)
 _FOCUS = re.compile(r"\b(about|on|regarding|concerning|su|sul|sulla|sui|sugli|sulle|riguardo a|о|об|про|по поводу)\s+"
                     r"(?P<focus>.+?)[?.!]*$", re.IGNORECASE)
-
-
-_SAID = re.compile(r"\b(?:everything|all)\s+(?:that\s+)?(?P<said>\S.*?\bsaid\b.*?)[?.!]*$|"
-                   r"\btutto\s+(?:ciò\s+|quello\s+)?che\s+(?P<detto>\S.*?\bha (?:detto|dichiarato)\b.*?)[?.!]*$|"
-                   r"\bвс[её],?\s+что\s+(?P<skazal>\S.*?(?:сказал|говорил)\w*.*?)[?.!]*$", re.IGNORECASE)
 
 
 def summary_request(question: str) -> tuple[bool, str | None]:
     """(True, focus or None) when `question` asks for a whole-transcript answer, else (False, None).
     The focus of "everything X said about Y" keeps the speaker: "X said about Y"."""
-    if not _WHOLE.search(question):
-        return False, None
     said = _SAID.search(question)
     if said:
         return True, next(g for g in said.groups() if g).strip()
+    if not _WHOLE.search(question):
+        return False, None
     match = _FOCUS.search(question)
     return True, (match.group("focus").strip() if match else None)
 

@@ -123,11 +123,12 @@ def run(meetings: list[str], with_peer: bool, max_topics: int, whole: bool = Tru
             turns = index.turns(tid)
             words = sum(len(t.text.split()) for t in turns)
             text = "\n".join(f"{t.speaker}: {strip_markup(t.text)}" for t in turns)  # as ragqa's map step reads it
-            queries: list[tuple[str, str | None, str | None]] = [(WHOLE, None, None)] if whole else []
+            topics: list[tuple[str, str | None, str | None]] = []
             for q in questions:
                 routed, focus = summary_request(q["question"])
-                if q["meeting_id"] == meeting and routed and len(queries) < max_topics + whole:
-                    queries.append((q["question"], focus or q["question"], q["answer"]))
+                if q["meeting_id"] == meeting and routed:
+                    topics.append((q["question"], focus or q["question"], q["answer"]))
+            queries = ([(WHOLE, None, None)] if whole else []) + topics[:max_topics]
             for query, focus, reference in queries:
                 systems = [("ragqa", lambda: index.summarize(tid, focus=focus).text)]
                 if with_peer:

@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ragqa.embedding.bert_onnx import BertSentenceEncoder, BertWeights
+from ragqa.embedding import ranker_encoder
+from ragqa.embedding.bert_onnx import BertSentenceEncoder, BertWeights, graph_file
 from ragqa.embedding.ranker_encoder import load_ranker_encoder
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 VOCAB = Path(__file__).resolve().parents[2] / "src" / "ragqa" / "models" / "minilm_vocab.txt"
+BUNDLED = VOCAB.with_name("minilm_qmsum.npz")
 
 
 def _turns(n: int) -> list[str]:
@@ -46,6 +48,28 @@ def test_bundled_encoder_gives_the_numpy_vectors():
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     assert float((ours * reference).sum(axis=1).min()) >= 0.9999
     assert np.allclose(encoder.encode_query(texts[-1]), reference[-1], atol=1e-3)
+
+
+def test_the_graph_file_is_written_once_and_runs_like_the_graph_built_in_memory(tmp_path):
+    path = graph_file(BUNDLED, tmp_path)
+    written = path.stat().st_mtime_ns
+    assert graph_file(BUNDLED, tmp_path) == path and path.stat().st_mtime_ns == written
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    texts = _turns(6)
+    from_file = BertSentenceEncoder(path, VOCAB).encode(texts)
+    assert np.array_equal(from_file, BertSentenceEncoder(BertWeights.load(BUNDLED), VOCAB).encode(texts))
+
+
+def test_a_damaged_or_unwritable_graph_cache_still_gives_the_encoder(tmp_path, monkeypatch):
+    monkeypatch.setattr(ranker_encoder, "default_cache_dir", lambda: tmp_path)
+    damaged = graph_file(BUNDLED, tmp_path / "onnx")
+    damaged.write_bytes(b"not an onnx model")
+    reference = BertSentenceEncoder(BertWeights.load(BUNDLED), VOCAB, max_length=128).encode(["Project Manager: ok ."])
+    assert np.array_equal(ranker_encoder._encoder(BUNDLED, VOCAB).encode(["Project Manager: ok ."]), reference)
+    assert not damaged.exists()  # removed, so the next load writes it again
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    monkeypatch.setattr(ranker_encoder, "default_cache_dir", lambda: tmp_path / "file")  # cannot hold a folder
+    assert np.array_equal(ranker_encoder._encoder(BUNDLED, VOCAB).encode(["Project Manager: ok ."]), reference)
 
 
 def test_same_vectors_as_sentence_transformers(base_model):

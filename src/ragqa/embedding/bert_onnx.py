@@ -1,10 +1,13 @@
 """A BERT sentence encoder run by onnxruntime: the weights are stored as a plain `.npz` of the Hugging Face
-tensor names (`BertWeights`), the ONNX graph (encoder, mean pooling over the attention mask) is built from them in
-memory at load with the `onnx` helper API, and texts are tokenized by the `tokenizers` WordPiece tokenizer. This is
-the sentence-transformers recipe of all-MiniLM-L6-v2; vectors are L2-normalised float32."""
+tensor names (`BertWeights`), the ONNX graph (encoder, mean pooling over the attention mask) is built from them with
+the `onnx` helper API, once per weights file (`graph_file` keeps it in the cache folder), and texts are tokenized by
+the `tokenizers` WordPiece tokenizer. This is the sentence-transformers recipe of all-MiniLM-L6-v2; vectors are
+L2-normalised float32."""
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -139,6 +142,26 @@ def bert_graph(weights: BertWeights) -> bytes:
     return model.SerializeToString()
 
 
+def graph_file(weights_path: Path, cache_dir: Path) -> Path:
+    """The ONNX model of the `.npz` at `weights_path` as a file in `cache_dir`, named by the hash of the weights
+    and of this module (which builds the graph); built and written atomically when missing."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(Path(weights_path).read_bytes())
+    target = cache_dir / f"{Path(weights_path).stem}-{digest.hexdigest()[:16]}.onnx"
+    if not target.is_file():
+        graph = bert_graph(BertWeights.load(weights_path))
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=cache_dir)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(graph)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return target
+
+
 def _threads() -> int:
     """onnxruntime's intra-op threads: OMP_NUM_THREADS (ragqa sets it from `settings.threads`), else 0 (its default)."""
     try:
@@ -150,7 +173,8 @@ def _threads() -> int:
 class BertSentenceEncoder:
     """Texts -> mean-pooled, L2-normalised BERT vectors (float32), in batches of similar length."""
 
-    def __init__(self, weights: BertWeights, vocab: Path, max_length: int = 128, batch_size: int = 64) -> None:
+    def __init__(self, model: BertWeights | Path, vocab: Path, max_length: int = 128, batch_size: int = 64) -> None:
+        """`model`: the weights, or the file `graph_file` wrote for them."""
         import onnxruntime as ort
         from tokenizers import BertWordPieceTokenizer
 
@@ -159,12 +183,13 @@ class BertSentenceEncoder:
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # a shared, loaded machine
         options.log_severity_level = 3  # errors only: the optimiser's shape-merge warnings are not the user's
-        self._session = ort.InferenceSession(bert_graph(weights), options, providers=["CPUExecutionProvider"])
+        graph = str(model) if isinstance(model, Path) else bert_graph(model)
+        self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         self._tokenizer = BertWordPieceTokenizer(str(vocab), lowercase=True)
         self._tokenizer.enable_truncation(max_length)
         self.max_length = max_length
         self.batch_size = batch_size
-        self.dim = weights.tensors["embeddings.word_embeddings.weight"].shape[1]
+        self.dim = int(self._session.get_outputs()[0].shape[1])
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """[CLS] pieces [SEP] of each text, truncated to `max_length` ids."""

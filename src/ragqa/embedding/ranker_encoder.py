@@ -13,8 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
+from ..cache import default_cache_dir
 from ..errors import ModelUnavailableError
-from .bert_onnx import BertSentenceEncoder, BertWeights
+from .bert_onnx import BertSentenceEncoder, BertWeights, graph_file
 
 RANKER_ENCODERS = {"minilm-qmsum": ("minilm_qmsum.npz", "minilm_vocab.txt")}  # name -> bundled weights, vocab
 LANGUAGES = frozenset({"en"})  # the languages it was trained on
@@ -56,12 +57,26 @@ def load_ranker_encoder(name: str) -> RankerEncoder:
             with resources.as_file(models.joinpath(weights_file)) as weights, \
                     resources.as_file(models.joinpath(vocab_file)) as vocab:
                 try:
-                    encoder = BertSentenceEncoder(BertWeights.load(Path(weights)), Path(vocab), max_length=MAX_LENGTH)
+                    encoder = _encoder(Path(weights), Path(vocab))
                 except (OSError, ValueError, KeyError, RuntimeError) as exc:
                     raise ModelUnavailableError(f"ragqa/models/{weights_file}: the ranker encoder {name!r} does not "
                                                 f"load ({exc}); reinstall ragqa") from exc
             _cache[name] = RankerEncoder(name, encoder)
         return _cache[name]
+
+
+def _encoder(weights: Path, vocab: Path) -> BertSentenceEncoder:
+    """The encoder from its graph file in the cache folder; built in memory when the folder cannot be written or
+    holds a file onnxruntime does not read (which is then removed, to be written again next time)."""
+    try:
+        graph = graph_file(weights, default_cache_dir() / "onnx")
+    except OSError:
+        return BertSentenceEncoder(BertWeights.load(weights), vocab, max_length=MAX_LENGTH)
+    try:
+        return BertSentenceEncoder(graph, vocab, max_length=MAX_LENGTH)
+    except Exception:  # onnxruntime's load errors have no common base class
+        graph.unlink(missing_ok=True)
+        return BertSentenceEncoder(BertWeights.load(weights), vocab, max_length=MAX_LENGTH)
 
 
 def passage_text(speaker: str, text: str) -> str:

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..cache import default_cache_dir
 from ..errors import ModelUnavailableError
 
 N_PARTS = 22
@@ -25,11 +26,6 @@ _CHUNK = 8 << 20
 
 Progress = Callable[[int, int], None]
 """Called as `progress(bytes_done, bytes_total)` while a model file is assembled or checked."""
-
-
-def default_cache_dir() -> Path:
-    """~/.cache/ragqa (used when LLMSettings.cache_dir is not set)."""
-    return Path.home() / ".cache" / "ragqa"
 
 
 def part_package(n: int) -> str:

@@ -1,10 +1,13 @@
-"""Fixtures for the reliability suite: a tiny two-segment index and the two commands that change it."""
+"""Fixtures for the reliability suite: a tiny two-segment index, the two commands that change it, and a
+fork server that starts CLI runs without re-importing ragqa each time."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import LIBRARY_V2, TRANSCRIPTS, write_transcripts
+from killpoint import ForkServer
+from reliability_support import LIBRARY_V2, TRANSCRIPTS, child_env, write_transcripts
 
 import ragqa
 from ragqa.settings import Settings
@@ -29,3 +32,11 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     build = write_transcripts(root / "build", {k: TRANSCRIPTS[k] for k in ("harbour", "museum")})
     add = write_transcripts(root / "add", {"library": LIBRARY_V2, "school": TRANSCRIPTS["school"]})
     return {"build": ["build", *map(str, build)], "add": ["add", *map(str, add)]}
+
+
+@pytest.fixture(scope="session")
+def fork_server() -> Iterator[ForkServer]:
+    """Forks one real CLI process per run (see killpoint.py), to kill or to limit."""
+    server = ForkServer(child_env())
+    yield server
+    server.close()

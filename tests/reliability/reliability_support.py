@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from killpoint import Run
+
 import ragqa
 from ragqa.settings import Settings
 from ragqa.store.manifest import MANIFEST_NAME, Manifest
@@ -18,7 +20,6 @@ from ragqa.store.lock import LOCK_NAME
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BAD = REPO / "tests" / "data" / "bad"
-KILLPOINT = HERE / "killpoint.py"
 
 # Tiny transcripts (a few short turns each) keep every subprocess cheap: the 2-core machine is shared.
 TRANSCRIPTS = {
@@ -122,5 +123,5 @@ def run_cli(args: Sequence[str | Path], cwd: Path, timeout: float = 300,
                           timeout=timeout, preexec_fn=preexec_fn)
 
 
-def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+def assert_no_traceback(result: subprocess.CompletedProcess | Run) -> None:
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr[-3000:]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reliability_support import KILLPOINT, Fingerprint, child_env, copy_index, debris, fingerprint, transcript_hashes
+from killpoint import ForkServer
+from reliability_support import Fingerprint, child_env, copy_index, debris, fingerprint, transcript_hashes
 
 from ragqa.cli import main as cli_main
 
@@ -34,12 +35,10 @@ class Scenario:
         return [*self.args, "--index", str(index_dir), "--quiet"]
 
 
-def _scenario(base: Path, tmp: Path, args: list[str]) -> Scenario:
+def _scenario(server: ForkServer, base: Path, tmp: Path, args: list[str]) -> Scenario:
     reference = copy_index(base, tmp / "reference")
     trace_file = tmp / "reference.trace"
-    done = subprocess.run([sys.executable, str(KILLPOINT), str(reference), "0", str(trace_file), "--",
-                           *[*args, "--index", str(reference), "--quiet"]],
-                          env=child_env(), cwd=tmp, capture_output=True, text=True, timeout=300)
+    done = server.run([*args, "--index", str(reference), "--quiet"], reference, cwd=tmp, trace_file=trace_file)
     assert done.returncode == 0, done.stderr
     trace = trace_file.read_text(encoding="utf-8").splitlines()
     scenario = Scenario(args, fingerprint(base), fingerprint(reference), transcript_hashes(base),
@@ -49,13 +48,13 @@ def _scenario(base: Path, tmp: Path, args: list[str]) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def build_scenario(base_index, commands, tmp_path_factory) -> Scenario:
-    return _scenario(base_index, tmp_path_factory.mktemp("crash-build"), commands["build"])
+def build_scenario(fork_server, base_index, commands, tmp_path_factory) -> Scenario:
+    return _scenario(fork_server, base_index, tmp_path_factory.mktemp("crash-build"), commands["build"])
 
 
 @pytest.fixture(scope="module")
-def add_scenario(base_index, commands, tmp_path_factory) -> Scenario:
-    return _scenario(base_index, tmp_path_factory.mktemp("crash-add"), commands["add"])
+def add_scenario(fork_server, base_index, commands, tmp_path_factory) -> Scenario:
+    return _scenario(fork_server, base_index, tmp_path_factory.mktemp("crash-add"), commands["add"])
 
 
 def check_recovery(index_dir: Path, scenario: Scenario, where: str) -> str:
@@ -72,11 +71,10 @@ def check_recovery(index_dir: Path, scenario: Scenario, where: str) -> str:
     return state
 
 
-def _kill_at(base: Path, scenario: Scenario, tmp: Path, point: int) -> Path:
+def _kill_at(server: ForkServer, base: Path, scenario: Scenario, tmp: Path, point: int) -> Path:
+    """A copy of `base` after the command was SIGKILLed just before trace step `point`."""
     index_dir = copy_index(base, tmp / f"kill-{point:03d}")
-    done = subprocess.run([sys.executable, str(KILLPOINT), str(index_dir), str(point), str(tmp / "unused.trace"),
-                           "--", *scenario.command(index_dir)],
-                          env=child_env(), cwd=tmp, capture_output=True, text=True, timeout=300)
+    done = server.run(scenario.command(index_dir), index_dir, cwd=tmp, kill_before=point)
     assert done.returncode == -9, f"kill point {point} ({scenario.trace[point - 1]}): rc {done.returncode}, " \
                                   f"{done.stderr[-2000:]}"
     return index_dir
@@ -93,14 +91,14 @@ def kill_points(trace: list[str]) -> list[int]:
     return changes + after
 
 
-def _kill_at_every_step(base: Path, scenario: Scenario, tmp: Path) -> dict[str, int]:
+def _kill_at_every_step(server: ForkServer, base: Path, scenario: Scenario, tmp: Path) -> dict[str, int]:
     points = kill_points(scenario.trace)
 
     def kill_and_check(point: int) -> str:
-        index_dir = _kill_at(base, scenario, tmp, point)
+        index_dir = _kill_at(server, base, scenario, tmp, point)
         return check_recovery(index_dir, scenario, f"killed before {scenario.trace[point - 1]!r}")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # one child runs while the other's result is checked
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two kill points at a time (the fork server runs two children)
         outcomes = list(pool.map(kill_and_check, points))
     states = {state: outcomes.count(state) for state in ("old", "new")}
     print(f"kill -9 `ragqa {scenario.args[0]}` before {len(points)} of {len(scenario.trace)} file-system steps: "
@@ -108,13 +106,13 @@ def _kill_at_every_step(base: Path, scenario: Scenario, tmp: Path) -> dict[str, 
     return states
 
 
-def test_kill_build_before_every_write_step(base_index, build_scenario, tmp_path):
-    states = _kill_at_every_step(base_index, build_scenario, tmp_path)
+def test_kill_build_before_every_write_step(fork_server, base_index, build_scenario, tmp_path):
+    states = _kill_at_every_step(fork_server, base_index, build_scenario, tmp_path)
     assert sum(states.values()) >= 20 and states["old"] >= 10 and states["new"] >= 1, states
 
 
-def test_kill_add_before_every_write_step(base_index, add_scenario, tmp_path):
-    states = _kill_at_every_step(base_index, add_scenario, tmp_path)
+def test_kill_add_before_every_write_step(fork_server, base_index, add_scenario, tmp_path):
+    states = _kill_at_every_step(fork_server, base_index, add_scenario, tmp_path)
     assert sum(states.values()) >= 20 and states["old"] >= 10 and states["new"] >= 1, states
 
 
@@ -138,6 +136,8 @@ def test_kill_console_script_at_moments_spread_over_the_run(base_index, build_sc
                    capture_output=True, timeout=300)
     duration = time.monotonic() - started
     fractions = (0.2, 0.5, 0.8, 0.95, 1.1)
-    states = [check_recovery(_kill_after(base_index, scenario, tmp_path, f"t{i}", duration * fraction), scenario,
-                             f"killed after {fraction:.0%} of {duration:.1f}s") for i, fraction in enumerate(fractions)]
+    with ThreadPoolExecutor(max_workers=1) as checker:  # each killed run is checked while the next one runs
+        checks = [checker.submit(check_recovery, _kill_after(base_index, scenario, tmp_path, f"t{i}", duration * f),
+                                 scenario, f"killed after {f:.0%} of {duration:.1f}s") for i, f in enumerate(fractions)]
+        states = [check.result() for check in checks]
     print(f"kill -9 `ragqa {which}` at {len(fractions)} moments of a {duration:.1f}s run: {states}")

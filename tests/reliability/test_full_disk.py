@@ -5,11 +5,10 @@ command completes once there is room. Two ways to run out: a small tmpfs filled 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -56,15 +55,20 @@ def command(args: list[str], index_dir: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def expected(base_index, commands, tmp_path_factory) -> dict[str, object]:
-    """What the base index answers, and what it answers after each command completed."""
+def references(base_index, commands, tmp_path_factory) -> dict[str, Path]:
+    """Per command, a copy of the base index it completed on."""
     tmp = tmp_path_factory.mktemp("full-disk-reference")
-    result: dict[str, object] = {"before": fingerprint(base_index)}
+    result = {}
     for name, args in commands.items():
-        reference = copy_index(base_index, tmp / name)
-        assert cli_main(command(args, reference)) == 0
-        result[name] = fingerprint(reference)
+        result[name] = copy_index(base_index, tmp / name)
+        assert cli_main(command(args, result[name])) == 0
     return result
+
+
+@pytest.fixture(scope="module")
+def expected(base_index, references) -> dict[str, object]:
+    """What the base index answers, and what it answers after each command completed."""
+    return {"before": fingerprint(base_index), **{name: fingerprint(path) for name, path in references.items()}}
 
 
 @pytest.mark.parametrize("which", ["build", "add"])
@@ -105,14 +109,6 @@ def test_full_tmpfs_from_the_command_line(small_disk, base_index, commands, expe
     assert fingerprint(index_dir) == expected["before"] and debris(index_dir) == []
 
 
-def _file_size_limit(limit: int) -> Callable[[], None]:
-    """For the child: files may not grow beyond `limit` bytes (writes then fail with EFBIG)."""
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the writer instead of failing the write
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return apply
-
-
 def written_sizes(base_index: Path, reference: Path) -> list[int]:
     """Sizes of the files a command wrote: its new segment's files and the manifest."""
     old = {s.name for s in Manifest.load(base_index).segments}
@@ -122,15 +118,16 @@ def written_sizes(base_index: Path, reference: Path) -> list[int]:
 
 
 @pytest.mark.parametrize("which", ["build", "add"])
-def test_rlimit_fsize_fails_each_file_of_the_commit(base_index, commands, expected, tmp_path, which):
-    """A file-size limit just below each file the command writes: every file's write fails in turn."""
-    reference = copy_index(base_index, tmp_path / "reference")
-    assert cli_main(command(commands[which], reference)) == 0
-    limits = [size - 1 for size in written_sizes(base_index, reference)]
+def test_rlimit_fsize_fails_each_file_of_the_commit(fork_server, base_index, commands, references, expected, tmp_path,
+                                                    which):
+    """A file-size limit just below each file the command writes: every file's write fails in turn (in a
+    CLI process forked with RLIMIT_FSIZE set and SIGXFSZ ignored, so writes fail with EFBIG)."""
+    limits = [size - 1 for size in written_sizes(base_index, references[which])]
     assert len(limits) >= 4, limits
-    for limit in limits:
+
+    def fail_and_recover(limit: int) -> None:
         index_dir = copy_index(base_index, tmp_path / f"limit-{limit}")
-        done = run_cli(command(commands[which], index_dir), cwd=tmp_path, preexec_fn=_file_size_limit(limit))
+        done = fork_server.run(command(commands[which], index_dir), index_dir, cwd=tmp_path, fsize_limit=limit)
         assert_no_traceback(done)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, f"limit {limit}: {done.stderr}"
         assert "the index is unchanged" in done.stderr and ("File too large" in done.stderr
@@ -139,4 +136,7 @@ def test_rlimit_fsize_fails_each_file_of_the_commit(base_index, commands, expect
         assert debris(index_dir) == [], f"limit {limit}: leftovers"
         assert cli_main(command(commands[which], index_dir)) == 0
         assert fingerprint(index_dir) == expected[which]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two limits at a time, each on its own copy
+        list(pool.map(fail_and_recover, limits))
     print(f"RLIMIT_FSIZE, {which}: {len(limits)} limits, each failing one file of the commit")

@@ -97,10 +97,11 @@ class PgServer:
         return server
 
     def replica(self) -> "PgServer":
-        """A hot standby of this server (pg_basebackup -R, streaming) on another port: read-only."""
+        """A hot standby of this server (pg_basebackup -R, streaming, after an immediate checkpoint rather
+        than a spread one) on another port: read-only."""
         replica = PgServer(_owned_tempdir("ragqa-pg-replica-"), free_port())
         _run([str(POSTGRES_BIN_PATH / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", USER,
-              "-D", str(replica.data), "-R", "-X", "stream", "--no-sync"])
+              "-D", str(replica.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
         replica._start()
         return replica
 

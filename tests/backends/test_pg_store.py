@@ -41,6 +41,7 @@ pytestmark = pytest.mark.slow  # real indexes (e5-small) and real servers
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = DATA / "samples" / "000_8668bff71fb91613.txt"
 KREMLIN = DATA / "samples" / "kremlin_sample.jsonl"
+KREMLIN_PAGE = DATA / "samples" / "kremlin_17162.json"  # one short page: a small add
 TOKAYEV = "Kassym-Jomart Tokayev"
 
 
@@ -64,7 +65,7 @@ def test_killed_writer_mid_commit_leaves_the_previous_generation(pg_server, prim
            "RAGQA_POSTGRES__NAMESPACE": ns, "OMP_NUM_THREADS": "2"}
     with psycopg.connect(pg_server.url) as blocker:
         blocker.execute(f'LOCK TABLE "{ns}".turns IN SHARE MODE')  # the commit will stop at its turn rows
-        child = subprocess.Popen([sys.executable, "-m", "ragqa.cli", "add", str(KREMLIN), "--quiet"], env=env,
+        child = subprocess.Popen([sys.executable, "-m", "ragqa.cli", "add", str(KREMLIN_PAGE), "--quiet"], env=env,
                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 300
         with psycopg.connect(pg_server.url, autocommit=True) as watch:
@@ -129,7 +130,7 @@ def test_replica_follows_the_primary(pg_server, pg_replica):
     wait_replayed(pg_server, pg_replica)
     replica = ragqa.load_index("unused", settings=settings.merged(
         postgres={**settings.postgres.model_dump(), "url": pg_replica.url}))
-    primary.add([KREMLIN])
+    primary.add([KREMLIN_PAGE])
     wait_replayed(pg_server, pg_replica)
     added = [t.id for t in primary.transcripts() if t.id != SEED.stem]
     assert replica.search("the", k=5, transcript=added[0])  # a search serves the newest generation
@@ -236,16 +237,13 @@ def test_ranker_vectors_are_stored_and_used_inside_a_transcript(pg_server, tmp_p
     assert with_encoder.ndcg10 != without.ndcg10 and with_encoder.mrr >= 0.8 and without.mrr >= 0.8
 
 
-def test_query_adapter_scores_the_stored_vectors_on_postgres(pg_server, tmp_path):
+def test_query_adapter_scores_the_stored_vectors_on_postgres(qmsum_e5):
     """e5-small's query adapter on PostgreSQL: the adapted cosines come from the `vector` column and equal the
-    folder store's, and the ranking inside a transcript uses them."""
+    folder store's for the same stored vectors, and the ranking inside a transcript uses them."""
     from ragqa.embedding.query_adapter import query_adapter_for
     from ragqa.evaluation import evaluate, load_questions
 
-    sample = DATA / "bench" / "qmsum-sample.jsonl"
-    settings = store_settings("postgres", pg_server.url)  # e5-small, the default embedder
-    index = ragqa.build_index([sample], "unused", settings=settings)
-    local = ragqa.build_index([sample], tmp_path / "local", settings=store_settings("faiss", None))
+    local, index = qmsum_e5  # e5-small, the default embedder
     adapter = query_adapter_for(index.embedder.model_id)
     assert adapter is not None
     adapted = adapter.adapt(index.embedder.embed_queries(["What did the group decide about the remote's buttons?"])[0])

@@ -12,9 +12,8 @@ import pytest
 import ragqa
 from ragqa.errors import RagqaError
 from ragqa.index import diagnose
-from ragqa.lexical import term_frequencies
 
-from store_support import STORES, store_settings
+from store_support import STORES, postgres_copy, store_settings
 
 pytestmark = pytest.mark.slow  # real indexes (e5-small) and real servers
 
@@ -156,16 +155,16 @@ def test_oracle_eval_on_real_qmsum_questions(request, store, tmp_path):
 def test_whole_transcript_bm25_ranks_transcripts_alike_on_both_stores(pg_server, tmp_path):
     """The CORPUS transcript prior's lexical part: BM25 of each transcript as one document, from the local
     postings and from PostgreSQL's transcript_terms (`CandidateSource.transcript_lexical`), over five real
-    transcripts (Italian seed, two Kremlin pages, two QMSum meetings). Stemmers and stopword lists differ a
-    little between the stores, so the order of the transcripts is compared, not the values."""
+    transcripts (Italian seed, two Kremlin pages, two QMSum meetings; PostgreSQL holds the folder build's
+    vectors, its lexical data is its own). Stemmers and stopword lists differ a little between the stores, so
+    the order of the transcripts is compared, not the values."""
     from ragqa.language import query_language
     from ragqa.query_analysis import topic_text
     from ragqa.types import Filters
 
     sources = [SEED, KREMLIN, DATA / "bench" / "qmsum-sample.jsonl"]
     local = ragqa.build_index(sources, tmp_path / "index", settings=store_settings("faiss", None, embedder={"model": "use-m3"}))
-    remote = ragqa.build_index(sources, "unused", settings=store_settings("postgres", pg_server.url,
-                                                                          embedder={"model": "use-m3"}))
+    remote = postgres_copy(local, sources, store_settings("postgres", pg_server.url, embedder={"model": "use-m3"}))
     queries = ["Direct Investment Fund investments", "remote control buttons and the battery",
                "speech recognition with noisy microphones", "university student fees and funding",
                "nuclear power plant construction"]
@@ -188,33 +187,16 @@ def test_whole_transcript_bm25_ranks_transcripts_alike_on_both_stores(pg_server,
             assert pg_scores.max() > 0, query
 
 
-def test_qmsum_rankings_agree_on_both_stores(pg_server, tmp_path):
+def test_qmsum_rankings_agree_on_both_stores(qmsum_e5):
     """One search path for both stores: the same chunks with the same stored vectors (the local build's, committed
     to PostgreSQL as they are) rank alike for the 24 QMSum val questions of the two sample meetings, inside each
     meeting (ORACLE) and across them. What may differ is the lexical side's tokenising (PostgreSQL's text-search
     configs vs the Snowball stemmers and stopwords of `ragqa.lexical`) and the approximate dense top-n."""
-    from ragqa.backends.postgres import PostgresBackend
-    from ragqa.changes import ChangePlan, PreparedBatch, chunk_transcripts, empty_manifest
     from ragqa.evaluation import evaluate, load_questions
-    from ragqa.parsing import load_sources
 
-    sample = DATA / "bench" / "qmsum-sample.jsonl"
-    local = ragqa.build_index([sample], tmp_path / "index", settings=store_settings("faiss", None))
+    local, remote = qmsum_e5
     snapshot = local.backend.snapshot
-    rows = {snapshot.chunk(r)["id"]: r for r in range(snapshot.size)}
-    settings = store_settings("postgres", pg_server.url)
-    transcripts = load_sources([sample]).transcripts
-    chunks = chunk_transcripts(transcripts, settings)
-    taken = np.array([rows[c.id] for c in chunks])
-    batch = PreparedBatch(chunks=chunks, vectors=snapshot.vectors.take(taken).astype(np.float32),
-                          term_counts=term_frequencies([c.text for c in chunks], [c.lang for c in chunks]),
-                          ranker_vectors=snapshot.ranker_vectors.take(taken), ranker_encoder=snapshot.ranker_encoder)
-    backend = PostgresBackend.open(settings.postgres, create=True)
-    with backend.write_lock():
-        backend.commit(ChangePlan(base=empty_manifest(settings, local.embedder), incoming=transcripts, removed=[]),
-                       batch, settings, local.embedder)
-    remote = ragqa.load_index("unused", settings=settings)
-    assert remote.stats()["chunks"] == len(rows) and remote.stats()["ranker_encoder"] == snapshot.ranker_encoder
+    assert remote.stats()["chunks"] == snapshot.size and remote.stats()["ranker_encoder"] == snapshot.ranker_encoder
 
     questions = load_questions(DATA / "bench" / "qmsum-sample-questions.jsonl")
     for scope in ("oracle", "corpus"):

@@ -139,6 +139,31 @@ def test_each_worker_loads_the_encoder_once_with_its_thread_share(cluster, tmp_p
     assert all(keys == [("e5-small", 1, 32, None, None)] for keys in per_worker.values()), per_worker
 
 
+def test_add_on_the_cluster_writes_what_a_local_add_writes(cluster, tmp_path):
+    """`ragqa add --engine dask`: the new segment holds the same chunks, term postings and vectors
+    (within float tolerance) as a local add of the same file."""
+    seed, sample = DATA / "samples" / SAMPLES[0], DATA / "samples" / SAMPLES[1]
+    here = ragqa.build_index([seed], tmp_path / "here", settings=Settings())
+    shutil.copytree(tmp_path / "here", tmp_path / "there")
+    there = ragqa.load_index(tmp_path / "there", settings=_dask(scheduler=cluster[0].scheduler_address))
+    local_report, dask_report = here.add([sample]), there.add([sample])
+    assert local_report.added == dask_report.added and dask_report.chunks_embedded > 0
+
+    def new_segment(index: ragqa.Index) -> tuple[list[dict], np.ndarray, dict]:
+        record = next(s for s in index.manifest.segments if s.name == index.manifest.transcripts[
+            dask_report.added[0]].segment)
+        columns, postings = read_columns(index.path, record)
+        return (read_chunks(index.path, record), np.asarray(read_vectors(index.path, record, index.manifest.dim)),
+                {**columns.to_arrays(), **postings.to_arrays()})
+
+    (rows_a, vectors_a, arrays_a), (rows_b, vectors_b, arrays_b) = new_segment(here), new_segment(there)
+    assert rows_a == rows_b and np.abs(vectors_a - vectors_b).max() < 1e-5
+    assert all(np.array_equal(arrays_a[key], arrays_b[key]) for key in arrays_a)
+    query = "Rosatom centrale nucleare"
+    assert [h.chunk_id for h in here.search(query, k=5)] == [h.chunk_id for h in there.search(query, k=5)]
+
+
+# kills the cluster's workers (they come back without their loaded encoders): the last test on `cluster`
 def test_lost_worker_fails_the_build_and_keeps_the_index(cluster, builds, tmp_path):
     running, client = cluster
     local, _, _ = builds
@@ -165,27 +190,3 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
         ragqa.build_index([DATA / "samples"], tmp_path / "index",
                           settings=_dask(scheduler="tcp://127.0.0.1:9"))
     assert not (tmp_path / "index" / "manifest.json").exists()
-
-
-def test_add_on_the_cluster_writes_what_a_local_add_writes(cluster, tmp_path):
-    """`ragqa add --engine dask`: the new segment holds the same chunks, term postings and vectors
-    (within float tolerance) as a local add of the same file."""
-    seed, sample = DATA / "samples" / SAMPLES[0], DATA / "samples" / SAMPLES[1]
-    here = ragqa.build_index([seed], tmp_path / "here", settings=Settings())
-    shutil.copytree(tmp_path / "here", tmp_path / "there")
-    there = ragqa.load_index(tmp_path / "there", settings=_dask(scheduler=cluster[0].scheduler_address))
-    local_report, dask_report = here.add([sample]), there.add([sample])
-    assert local_report.added == dask_report.added and dask_report.chunks_embedded > 0
-
-    def new_segment(index: ragqa.Index) -> tuple[list[dict], np.ndarray, dict]:
-        record = next(s for s in index.manifest.segments if s.name == index.manifest.transcripts[
-            dask_report.added[0]].segment)
-        columns, postings = read_columns(index.path, record)
-        return (read_chunks(index.path, record), np.asarray(read_vectors(index.path, record, index.manifest.dim)),
-                {**columns.to_arrays(), **postings.to_arrays()})
-
-    (rows_a, vectors_a, arrays_a), (rows_b, vectors_b, arrays_b) = new_segment(here), new_segment(there)
-    assert rows_a == rows_b and np.abs(vectors_a - vectors_b).max() < 1e-5
-    assert all(np.array_equal(arrays_a[key], arrays_b[key]) for key in arrays_a)
-    query = "Rosatom centrale nucleare"
-    assert [h.chunk_id for h in here.search(query, k=5)] == [h.chunk_id for h in there.search(query, k=5)]

@@ -43,7 +43,7 @@ def test_questions_file_shapes_and_errors(tmp_path):
         load_questions(path)
 
 
-def test_oracle_eval_on_real_qmsum_questions_with_both_rankers(tmp_path, capsys):
+def test_oracle_eval_on_real_qmsum_questions_with_both_rankers(qmsum_sample_index, capsys):
     """End to end through the CLI: the two shortest QMSum val meetings, their 24 questions with gold turns,
     searched inside each question's meeting (ORACLE). Floors well under what the rankers measure (use-m3:
     learned with the ranker encoder MRR 0.88, nDCG@10 0.71, Hit@5 23/24; learned without it 0.91 / 0.70, 24/24;
@@ -52,10 +52,8 @@ def test_oracle_eval_on_real_qmsum_questions_with_both_rankers(tmp_path, capsys)
 
     data = Path(__file__).resolve().parent / "data" / "bench"
     reports = {}
-    for encoder in ("minilm-qmsum", "none"):
-        index = ["--index", str(tmp_path / encoder), "--embedder", "use-m3"]
-        assert cli_main(["build", str(data / "qmsum-sample.jsonl"), *index, "--ranker-encoder", encoder,
-                         "--quiet"]) == 0
+    for encoder in ("minilm-qmsum", "none"):  # `ragqa build --embedder use-m3 --ranker-encoder ENCODER`
+        index = ["--index", str(qmsum_sample_index("use-m3", encoder).path), "--embedder", "use-m3"]
         capsys.readouterr()
         for ranker in ("learned", "smoothed") if encoder != "none" else ("learned",):
             assert cli_main(["eval", str(data / "qmsum-sample-questions.jsonl"), *index, "--scope", "oracle",

@@ -205,7 +205,8 @@ def main(argv: list[str] | None = None) -> Table:
     if args.val:
         checks, _ = questions_of(args.val_transcripts, args.val_questions, args.cache)
         encoder = load_ranker_encoder("minilm-qmsum")  # the shipped encoder: fine-tuned on all train
-        passages = {q.meeting: encoder.encode_passages(q.texts) for q in checks}  # a meeting's chunks, once
+        texts = {q.meeting: q.texts for q in checks}  # every question of a meeting has its chunks as candidates
+        passages = {meeting: encoder.encode_passages(chunks) for meeting, chunks in texts.items()}  # once each
         cos = [(passages[q.meeting] @ encoder.encode_query(q.text)).astype(np.float64) for q in checks]
         val_adapted = [adapted_cosines(adapter, q) for q in checks]
         val["e5-small cosine alone"] = mean_metrics(checks, [q.passages @ q.query for q in checks])

@@ -16,19 +16,16 @@ from ragqa.ranking.learned import load_ranker
 from ragqa.ranking.rank import learned_scores
 from ragqa.ranking.search import candidates_for
 from ragqa.types import Filters
-from ragqa.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bench"
-SAMPLE = DATA / "qmsum-sample.jsonl"
 QUESTIONS = [json.loads(line) for line in (DATA / "qmsum-sample-questions.jsonl").read_text().splitlines()]
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def e5_index(tmp_path_factory) -> ragqa.Index:
-    return ragqa.build_index([SAMPLE], tmp_path_factory.mktemp("adapter") / "index",
-                             settings=Settings().merged(embedder={"model": "e5-small"}))
+def e5_index(qmsum_sample_index) -> ragqa.Index:
+    return qmsum_sample_index("e5-small")
 
 
 def _candidates(index: ragqa.Index, question: str, transcript: str | None):
@@ -58,11 +55,10 @@ def test_english_questions_inside_a_transcript_rank_with_the_adapted_cosine(e5_i
     assert changed == 6
 
 
-def test_other_languages_and_embedders_have_no_adapter(e5_index, tmp_path):
+def test_other_languages_and_embedders_have_no_adapter(e5_index, qmsum_sample_index):
     italian = "Che cosa ha deciso il gruppo sul telecomando?"
     assert _candidates(e5_index, italian, QUESTIONS[0]["meeting_id"]).adapter_cosines is None
-    use = ragqa.build_index([SAMPLE], tmp_path / "use", settings=Settings().merged(
-        embedder={"model": "use-m3"}, retrieval={"ranker_encoder": "none"}))
+    use = qmsum_sample_index("use-m3", "none")
     assert query_adapter_for(use.embedder.model_id) is None
     assert _candidates(use, QUESTIONS[0]["question"], QUESTIONS[0]["meeting_id"]).adapter_cosines is None
 

@@ -5,6 +5,7 @@ and the learned ranker inside a transcript uses their cosine for English questio
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,10 @@ def _settings(encoder: str = "minilm-qmsum") -> Settings:
 
 
 @pytest.fixture(scope="module")
-def sample_index(tmp_path_factory) -> ragqa.Index:
-    return ragqa.build_index([SAMPLE], tmp_path_factory.mktemp("ranker") / "index", settings=_settings())
+def sample_index(qmsum_sample_index) -> ragqa.Index:
+    index = qmsum_sample_index("use-m3")
+    assert index.settings.retrieval == _settings().retrieval
+    return index
 
 
 def _gather(index, question: str, filters: Filters, settings):
@@ -71,12 +74,15 @@ def test_english_questions_rank_with_the_encoder_features(sample_index):
     assert changed == 6
 
 
-def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample_index, tmp_path, capsys):
+def test_other_languages_and_indexes_without_vectors_use_the_plain_ranker(sample_index, qmsum_sample_index, tmp_path,
+                                                                          capsys):
     italian = {"question": "Riassumi la discussione sulla salute mentale durante il lockdown.",
                "meeting_id": QUESTIONS[0]["meeting_id"]}
     assert _candidates(sample_index, italian).encoder_cosines is None
     from ragqa.cli import main as cli_main
 
+    # the session's index built by this same command, copied: the command then finds nothing to do
+    shutil.copytree(qmsum_sample_index("use-m3", "none").path, tmp_path / "plain")
     assert cli_main(["build", str(SAMPLE), "--index", str(tmp_path / "plain"), "--embedder", "use-m3",
                      "--ranker-encoder", "none", "--quiet"]) == 0
     plain = ragqa.load_index(tmp_path / "plain")

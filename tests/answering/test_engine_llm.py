@@ -31,6 +31,20 @@ def engine(seed_index):
 
 
 @pytest.fixture(scope="module")
+def streamed(engine):
+    """`engine.ask(question, stream=True)`, asked of the model once per question in this module (a finished
+    stream replays its pieces), so the tests that read one question's answer share one generation."""
+    streams: dict[str, AnswerStream] = {}
+
+    def ask(question: str) -> AnswerStream:
+        if question not in streams:
+            streams[question] = engine.ask(question, stream=True)
+        return streams[question]
+
+    return ask
+
+
+@pytest.fixture(scope="module")
 def injected_engine(tmp_path_factory, seed_path):
     (transcript,), _ = parse_file(seed_path)
     turns = [dataclasses.replace(t, text=t.text.replace("7591 chilometri.", f"7591 chilometri. {INJECTION}"))
@@ -58,8 +72,8 @@ FACTS = [  # question, forms of the fact in the answer, form of it in the cited 
 
 
 @pytest.mark.parametrize("question, in_answer, in_passage", FACTS)
-def test_answer_states_and_cites_the_fact(engine, question, in_answer, in_passage):
-    stream = engine.ask(question, stream=True)
+def test_answer_states_and_cites_the_fact(streamed, question, in_answer, in_passage):
+    stream = streamed(question)
     answer = stream.answer
     model_wrote = "".join(stream.pieces)  # shown when an assertion fails
     assert not answer.refused, model_wrote
@@ -80,8 +94,8 @@ def test_unanswerable_question_is_refused_in_its_language(engine, question, refu
     assert refusal_word in answer.text
 
 
-def test_stream_yields_pieces_then_the_checked_answer(engine):
-    stream = engine.ask("How long is the border between Kazakhstan and Russia?", stream=True)
+def test_stream_yields_pieces_then_the_checked_answer(streamed):
+    stream = streamed("How long is the border between Kazakhstan and Russia?")
     assert isinstance(stream, AnswerStream)
     pieces = list(stream)
     assert len(pieces) > 3  # token by token, not one block

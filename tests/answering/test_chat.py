@@ -6,7 +6,7 @@ import pytest
 
 import ragqa
 from ragqa.answering.chat import plan_search
-from ragqa.answering.condense import (clean_rewrite, history_text, load_condense_prompts, repeats_earlier,
+from ragqa.answering.condense import (clean_rewrite, history_text, invents, load_condense_prompts, repeats_earlier,
                                       rewrite_messages)
 from ragqa.answering.conversation import Conversation, Exchange, read_conversation
 from ragqa.answering.followup import follows_up, read_follow_up, rewrite_by_rules, still_missing
@@ -177,3 +177,18 @@ def test_a_rewrite_that_repeats_the_previous_question_is_refused():
                                 (Exchange("Quanto è lungo il confine tra Kazakistan e Russia?", "7591 km."),))
     assert repeats_earlier("Quanto è lungo il confine tra Kazakistan e Russia?", conversation)
     assert not repeats_earlier("Qual è stato il volume degli scambi dell'anno scorso?", conversation)
+
+
+def test_a_rewrite_that_brings_in_a_fact_nobody_said_is_refused():
+    """Rewrites the bundled model wrote in the slow chat test (the invented date) and on the demo conversations."""
+    said = Conversation("А когда он приедет в Россию с официальным визитом?", (Exchange(
+        "Что Токаев сказал о границе с Россией?", "Кassym-Jomart Tokayev сказал, что между Казахстаном и Россией "
+        "существует длинная граница, равная 7591 километру [1]."),))
+    assert invents("Кассим-Jomart Tokayev приедет в Россию с официальным визитом в конце декабря.", said)
+    assert invents("Когда Токаев приедет в Россию с официальным визитом 12 ноября?", said)  # a number
+    assert not invents("Когда Токаев приедет в Россию с официальным визитом?", said)
+    assert not invents("Когда Кассым-Жомарт Токаев приедет в Россию с официальным визитом?", said)  # transliterated
+    trade = read_conversation([{"role": "user", "content": BORDER}, tokayev_answer(),
+                               {"role": "user", "content": "And what did he say about trade last year?"}])
+    assert not invents("What did Kassym-Jomart Tokayev say about trade last year?", trade)  # the cited speaker
+

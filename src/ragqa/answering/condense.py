@@ -11,6 +11,8 @@ from llama_index.core.llms import LLM, ChatMessage, MessageRole
 from rapidfuzz import fuzz
 
 from ..language import detect_language, language_name
+from ..lexical import tokenize
+from ..speakers import fold
 from .conversation import Conversation, Exchange
 from .postprocessors import estimate_tokens
 from .prompts import NO_ANSWER, default_prompts_dir, read_prompt
@@ -93,7 +95,9 @@ def rewrite_with_llm(conversation: Conversation, llm: LLM, prompts: CondenseProm
     except TypeError:  # an LLM whose chat() takes no max_tokens
         response = llm.chat(messages)
     rewritten = clean_rewrite(response.message.content or "", conversation.question)
-    return None if rewritten is None or repeats_earlier(rewritten, conversation) else rewritten
+    if rewritten is None or repeats_earlier(rewritten, conversation) or invents(rewritten, conversation):
+        return None
+    return rewritten
 
 
 def repeats_earlier(rewritten: str, conversation: Conversation) -> bool:
@@ -102,3 +106,19 @@ def repeats_earlier(rewritten: str, conversation: Conversation) -> bool:
     text = rewritten.casefold()
     own = fuzz.ratio(text, conversation.question.casefold())
     return any(fuzz.ratio(text, e.question.casefold()) > max(own, 80.0) for e in conversation.history)
+
+
+def _terms(text: str) -> set[str]:
+    """Stemmed content terms of each line of `text`, in that line's language."""
+    return {term for line in text.splitlines() for term in tokenize(line)}
+
+
+def invents(rewritten: str, conversation: Conversation) -> bool:
+    """Does the rewrite bring in what neither the new question nor the conversation it was shown says: a
+    number, or two or more words (a small model's slip: "А когда он приедет в Россию?" rewritten with "в конце
+    декабря", a date it made up)? Names match across scripts (Токаев / Tokayev)."""
+    known = _terms(conversation.question + "\n" + history_text(conversation))
+    folded = {fold(term) for term in known}
+    new = [t for t in _terms(rewritten) if t not in known and fold(t) not in folded
+           and not any(fuzz.ratio(fold(t), k) >= 80 for k in folded if len(k) >= 4)]
+    return any(any(ch.isdigit() for ch in t) for t in new) or len(new) >= 2

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from killpoint import Run
@@ -116,11 +116,10 @@ def cli_command(args: Sequence[str | Path]) -> list[str]:
     return [sys.executable, "-m", "ragqa.cli", *map(str, args)]
 
 
-def run_cli(args: Sequence[str | Path], cwd: Path, timeout: float = 300,
-            preexec_fn: Callable[[], None] | None = None) -> subprocess.CompletedProcess:
+def run_cli(args: Sequence[str | Path], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     """`python -m ragqa.cli ARGS` as a real subprocess; output captured as text."""
     return subprocess.run(cli_command(args), cwd=cwd, env=child_env(), capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=preexec_fn)
+                          timeout=timeout)
 
 
 def assert_no_traceback(result: subprocess.CompletedProcess | Run) -> None:

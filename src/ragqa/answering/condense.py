@@ -119,6 +119,6 @@ def invents(rewritten: str, conversation: Conversation) -> bool:
     декабря", a date it made up)? Names match across scripts (Токаев / Tokayev)."""
     known = _terms(conversation.question + "\n" + history_text(conversation))
     folded = {fold(term) for term in known}
-    new = [t for t in _terms(rewritten) if t not in known and fold(t) not in folded
+    new = [t for t in _terms(rewritten) if fold(t) not in folded
            and not any(fuzz.ratio(fold(t), k) >= 80 for k in folded if len(k) >= 4)]
     return any(any(ch.isdigit() for ch in t) for t in new) or len(new) >= 2

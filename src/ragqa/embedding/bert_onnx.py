@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from ..store.files import write_atomic
 from .base import normalise
 
 LAYER_NORM_EPS = 1e-12
@@ -151,14 +151,7 @@ def graph_file(weights_path: Path, cache_dir: Path) -> Path:
     if not target.is_file():
         graph = bert_graph(BertWeights.load(weights_path))
         cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=cache_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(graph)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, graph)
     return target
 
 
